@@ -1,0 +1,138 @@
+// Package audit writes and reads seawall's decision log: one JSON line per
+// decision, with every finding and the manifest's reasons for the relaxations in
+// force.
+package audit
+
+import (
+	"bufio"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/seawall/seawall/internal/policy"
+)
+
+// Record is one decision about one container or exec process.
+type Record struct {
+	// Time is when the decision was made, in UTC.
+	Time time.Time `json:"time"`
+	// Layer is the program that decided: "runtime" or a hook stage such as "precreate".
+	Layer string `json:"layer"`
+	// Command is the runtime subcommand or hook stage that was evaluated.
+	Command string `json:"command"`
+	// ContainerID is the container's id, when the caller passed it.
+	ContainerID string `json:"container_id,omitempty"`
+	// ContainerName is the engine's name for the container, when known.
+	ContainerName string `json:"container_name,omitempty"`
+	// Bundle is the container's bundle directory, when known.
+	Bundle string `json:"bundle,omitempty"`
+	// App is the app id from the container's annotation; empty for unmanaged ones.
+	App string `json:"app,omitempty"`
+	// Manifest is the manifest file the decision used; empty for the node default.
+	Manifest string `json:"manifest,omitempty"`
+	// Mode is the mode in force: enforce, or audit, in which nothing was changed.
+	Mode string `json:"mode"`
+	// Action is the decision: ok, tighten or reject.
+	Action policy.Action `json:"action"`
+	// Error describes a failure that rejected the container before any rule ran.
+	Error string `json:"error,omitempty"`
+	// Findings are the rules' findings.
+	Findings []policy.Finding `json:"findings,omitempty"`
+	// Edits are the changes seawall made, one per line, such as "set root.readonly = true".
+	Edits []string `json:"edits,omitempty"`
+}
+
+// Log appends records to the decision log file.
+type Log struct {
+	// Path is the log file. Its directory is created when missing.
+	Path string
+}
+
+// Append writes one record as one line. It holds an exclusive lock on the file
+// while writing, so records from concurrent containers never interleave, and it
+// syncs the file before returning: a decision that cannot be recorded must not
+// take effect.
+func (l *Log) Append(record Record) error {
+	line, err := json.Marshal(record)
+	if err != nil {
+		return fmt.Errorf("encoding decision record: %w", err)
+	}
+	line = append(line, '\n')
+
+	if err := os.MkdirAll(filepath.Dir(l.Path), 0o750); err != nil {
+		return fmt.Errorf("creating decision log directory: %w", err)
+	}
+	file, err := os.OpenFile(l.Path, os.O_WRONLY|os.O_APPEND|os.O_CREATE|syscall.O_NOFOLLOW,
+		0o640)
+	if err != nil {
+		return fmt.Errorf("opening decision log: %w", err)
+	}
+	defer file.Close()
+
+	if err := syscall.Flock(int(file.Fd()), syscall.LOCK_EX); err != nil {
+		return fmt.Errorf("locking decision log %q: %w", l.Path, err)
+	}
+	if _, err := file.Write(line); err != nil {
+		return fmt.Errorf("writing decision log %q: %w", l.Path, err)
+	}
+	if err := file.Sync(); err != nil {
+		return fmt.Errorf("syncing decision log %q: %w", l.Path, err)
+	}
+	return nil
+}
+
+// Find returns the newest record whose container id equals id or starts with it,
+// or whose container name equals id. It returns an error when no record matches
+// or when a prefix matches more than one container.
+func (l *Log) Find(id string) (*Record, error) {
+	if strings.TrimSpace(id) == "" {
+		return nil, errors.New("empty container id")
+	}
+	file, err := os.Open(l.Path)
+	if err != nil {
+		return nil, fmt.Errorf("reading decision log: %w", err)
+	}
+	defer file.Close()
+
+	var newest *Record
+	matched := map[string]bool{}
+	err = scan(file, func(r *Record) {
+		exact := r.ContainerID == id || (r.ContainerName != "" && r.ContainerName == id)
+		if exact || (r.ContainerID != "" && strings.HasPrefix(r.ContainerID, id)) {
+			matched[r.ContainerID] = true
+			newest = r
+		}
+	})
+	if err != nil {
+		return nil, err
+	}
+	if newest == nil {
+		return nil, fmt.Errorf("no decision recorded for container %q in %s", id, l.Path)
+	}
+	if len(matched) > 1 {
+		return nil, fmt.Errorf("container id %q matches %d containers in %s; give more of the id",
+			id, len(matched), l.Path)
+	}
+	return newest, nil
+}
+
+// scan calls visit for every record in r, skipping none: a line that is not a
+// record is an error, since the log is seawall's own.
+func scan(r io.Reader, visit func(*Record)) error {
+	scanner := bufio.NewScanner(r)
+	scanner.Buffer(make([]byte, 0, 64<<10), 16<<20)
+	for line := 1; scanner.Scan(); line++ {
+		var record Record
+		if err := json.Unmarshal(scanner.Bytes(), &record); err != nil {
+			return fmt.Errorf("decision log line %d: %w", line, err)
+		}
+		visit(&record)
+	}
+	return scanner.Err()
+}

@@ -1,0 +1,60 @@
+package ociconfig
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/tidwall/sjson"
+)
+
+// Edit sets or deletes one value in a JSON document.
+type Edit struct {
+	// Path is the dotted JSON path of the value, such as "process.user.uid".
+	// Object keys only; keys must not contain '.', '*', '?', '#' or '|'.
+	Path string
+	// Value is the new value, marshalled with encoding/json. Delete ignores it.
+	Value any
+	// Delete removes the key at Path instead of setting it.
+	Delete bool
+}
+
+// String describes the edit for logs and audit records.
+func (e Edit) String() string {
+	if e.Delete {
+		return "delete " + e.Path
+	}
+	value, err := json.Marshal(e.Value)
+	if err != nil {
+		return fmt.Sprintf("set %s", e.Path)
+	}
+	return fmt.Sprintf("set %s = %s", e.Path, value)
+}
+
+// Apply returns data with the edits applied in order. Bytes outside the edited
+// values keep their exact form, so fields seawall does not touch reach the
+// runtime exactly as the engine wrote them. A missing parent object is created.
+func Apply(data []byte, edits []Edit) ([]byte, error) {
+	out := bytes.Clone(data) // sjson may write into the slice it is given
+	for _, edit := range edits {
+		if edit.Path == "" || strings.ContainsAny(edit.Path, "*?#|\\") {
+			return nil, fmt.Errorf("applying edit: invalid JSON path %q", edit.Path)
+		}
+
+		var err error
+		if edit.Delete {
+			out, err = sjson.DeleteBytes(out, edit.Path)
+		} else {
+			var value []byte
+			value, err = json.Marshal(edit.Value)
+			if err == nil {
+				out, err = sjson.SetRawBytes(out, edit.Path, value)
+			}
+		}
+		if err != nil {
+			return nil, fmt.Errorf("applying edit %q: %w", edit.String(), err)
+		}
+	}
+	return out, nil
+}

@@ -1,0 +1,216 @@
+package policy
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/moby/sys/capability"
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"github.com/opencontainers/runtime-tools/generate"
+
+	"github.com/seawall/seawall/internal/ociconfig"
+)
+
+// engineDefaultCapabilities are the capabilities an engine grants when the caller
+// asks for nothing: the default set of runtime-tools' generator, which is also
+// Docker's. Podman's default set is a subset of it. A capability outside this set
+// is in the config only because someone asked for it, so dropping it silently
+// would defeat the request.
+var engineDefaultCapabilities = sync.OnceValue(func() map[string]bool {
+	defaults := map[string]bool{}
+	g, err := generate.New("linux")
+	if err != nil || g.Config.Process == nil || g.Config.Process.Capabilities == nil {
+		return defaults // treating every capability as requested only rejects more
+	}
+	for _, name := range g.Config.Process.Capabilities.Bounding {
+		defaults[name] = true
+	}
+	return defaults
+})
+
+// allCapabilities are the capabilities this kernel supports that the capability
+// library knows by name.
+var allCapabilities = sync.OnceValue(func() []string {
+	supported, err := capability.ListSupported()
+	if err != nil {
+		supported = capability.ListKnown()
+	}
+	names := make([]string, 0, len(supported))
+	for _, c := range supported {
+		names = append(names, "CAP_"+strings.ToUpper(c.String()))
+	}
+	return names
+})
+
+// capabilitySet is one of the five capability lists of a process.
+type capabilitySet struct {
+	name string
+	list func(*specs.LinuxCapabilities) *[]string
+}
+
+var capabilitySets = []capabilitySet{
+	{"bounding", func(c *specs.LinuxCapabilities) *[]string { return &c.Bounding }},
+	{"effective", func(c *specs.LinuxCapabilities) *[]string { return &c.Effective }},
+	{"permitted", func(c *specs.LinuxCapabilities) *[]string { return &c.Permitted }},
+	{"inheritable", func(c *specs.LinuxCapabilities) *[]string { return &c.Inheritable }},
+	{"ambient", func(c *specs.LinuxCapabilities) *[]string { return &c.Ambient }},
+}
+
+// TightenedCapabilities returns the process's capabilities limited to those the
+// manifest allows, with the kernel's constraints between the sets kept: permitted
+// and inheritable within bounding, effective within permitted, and ambient within
+// both inheritable and permitted. It returns nil when the process has none.
+func TightenedCapabilities(caps *specs.LinuxCapabilities, allowed []string) *specs.LinuxCapabilities {
+	if caps == nil {
+		return nil
+	}
+	keep := func(list []string, within ...[]string) []string {
+		kept := []string{}
+		for _, name := range list {
+			if slices.Contains(allowed, name) && inAll(name, within) && !slices.Contains(kept, name) {
+				kept = append(kept, name)
+			}
+		}
+		return kept
+	}
+
+	bounding := keep(caps.Bounding)
+	permitted := keep(caps.Permitted, bounding)
+	inheritable := keep(caps.Inheritable, bounding)
+	return &specs.LinuxCapabilities{
+		Bounding:    bounding,
+		Permitted:   permitted,
+		Inheritable: inheritable,
+		Effective:   keep(caps.Effective, permitted),
+		Ambient:     keep(caps.Ambient, inheritable, permitted),
+	}
+}
+
+func inAll(name string, lists [][]string) bool {
+	for _, list := range lists {
+		if !slices.Contains(list, name) {
+			return false
+		}
+	}
+	return true
+}
+
+func checkCapabilities(in *Input) []Finding {
+	process := in.Spec.Process
+	if process == nil || process.Capabilities == nil {
+		return nil
+	}
+	allowed := in.Manifest.CapabilityNames()
+	findings := rejectRequestedCapabilities(in, allowed)
+
+	tightened := TightenedCapabilities(process.Capabilities, allowed)
+	for _, set := range capabilitySets {
+		have, want := *set.list(process.Capabilities), *set.list(tightened)
+		if slices.Equal(have, want) || (len(have) == 0 && len(want) == 0) {
+			continue
+		}
+		path := "process.capabilities." + set.name
+		findings = append(findings, Finding{
+			Path:    path,
+			Have:    describeExtra(have, want),
+			Allowed: allowedCapabilities(in),
+			Action:  Tighten,
+			Edits:   []ociconfig.Edit{{Path: path, Value: want}},
+		})
+	}
+	return append(findings, grantedCapabilities(in, tightened.Bounding)...)
+}
+
+// rejectRequestedCapabilities rejects a create that asks for every capability
+// at once, or for a capability outside the engine defaults that the manifest does
+// not list. An exec is only tightened: its capabilities can be cut to the
+// manifest's without affecting the running container.
+func rejectRequestedCapabilities(in *Input, allowed []string) []Finding {
+	if in.Exec {
+		return nil
+	}
+	bounding := in.Spec.Process.Capabilities.Bounding
+	all := allCapabilities()
+	if containsAll(bounding, all) && !containsAll(allowed, all) {
+		return []Finding{{
+			Path:    "process.capabilities.bounding",
+			Have:    fmt.Sprintf("all %d capabilities", len(all)),
+			Allowed: allowedCapabilities(in),
+			Action:  Reject,
+			Fix: "run the container without --privileged or --cap-add=ALL; list each " +
+				"capability the app needs under security.capabilities with a reason",
+		}}
+	}
+
+	var requested []string
+	for _, set := range capabilitySets {
+		for _, name := range *set.list(in.Spec.Process.Capabilities) {
+			if !slices.Contains(allowed, name) && !engineDefaultCapabilities()[name] &&
+				!slices.Contains(requested, name) {
+				requested = append(requested, name)
+			}
+		}
+	}
+	if len(requested) == 0 {
+		return nil
+	}
+	return []Finding{{
+		Path:    "process.capabilities",
+		Have:    "requested " + strings.Join(requested, ", "),
+		Allowed: allowedCapabilities(in),
+		Action:  Reject,
+		Fix: fmt.Sprintf("remove --cap-add %s, or %s", strings.Join(requested, ","),
+			grantHint(in, "security.capabilities")),
+	}}
+}
+
+// grantedCapabilities records each manifest capability the container keeps, with
+// the packager's reason, so that the audit trail shows every relaxation in force.
+func grantedCapabilities(in *Input, bounding []string) []Finding {
+	var findings []Finding
+	for _, c := range in.Manifest.Security.Capabilities {
+		if slices.Contains(bounding, c.Name) {
+			findings = append(findings, Finding{
+				Path:    "process.capabilities.bounding",
+				Have:    c.Name,
+				Allowed: c.Name,
+				Action:  OK,
+				Reason:  c.Reason,
+			})
+		}
+	}
+	return findings
+}
+
+func containsAll(list, required []string) bool {
+	for _, name := range required {
+		if !slices.Contains(list, name) {
+			return false
+		}
+	}
+	return true
+}
+
+func describeExtra(have, want []string) string {
+	var dropped []string
+	for _, name := range have {
+		if !slices.Contains(want, name) {
+			dropped = append(dropped, name)
+		}
+	}
+	if len(dropped) == 0 {
+		return strings.Join(have, ", ")
+	}
+	return fmt.Sprintf("%d capabilities, %d not allowed: %s", len(have), len(dropped),
+		strings.Join(dropped, ", "))
+}
+
+func allowedCapabilities(in *Input) string {
+	names := in.Manifest.CapabilityNames()
+	if len(names) == 0 {
+		return "no capabilities"
+	}
+	return strings.Join(names, ", ")
+}

@@ -1,0 +1,156 @@
+package policy
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+
+	"github.com/seawall/seawall/internal/ociconfig"
+)
+
+// PodmanPrivilegedAnnotation is the annotation podman sets to "TRUE" on
+// containers started with --privileged.
+const PodmanPrivilegedAnnotation = "io.podman.annotations.privileged"
+
+// maskedPaths and readonlyPaths are the paths that engines hide or make read-only
+// in every unprivileged container. Podman 4 and Docker use these lists.
+var (
+	maskedPaths = []string{"/proc/acpi", "/proc/kcore", "/proc/keys", "/proc/latency_stats",
+		"/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug", "/proc/scsi",
+		"/sys/firmware", "/sys/fs/selinux", "/sys/dev/block"}
+	readonlyPaths = []string{"/proc/asound", "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys",
+		"/proc/sysrq-trigger"}
+)
+
+func checkPrivileged(in *Input) []Finding {
+	value, ok := in.Spec.Annotations[PodmanPrivilegedAnnotation]
+	if !ok || !strings.EqualFold(value, "true") {
+		return nil
+	}
+	return []Finding{{
+		Path:    "annotations." + PodmanPrivilegedAnnotation,
+		Have:    value,
+		Allowed: "no privileged containers",
+		Action:  Reject,
+		Fix: "run it without --privileged; grant single capabilities and devices through " +
+			"the app's manifest",
+	}}
+}
+
+// checkUnsupported rejects fields that can grant privilege and that no rule
+// evaluates, so that they never reach the runtime unseen.
+func checkUnsupported(in *Input) []Finding {
+	var present []string
+	if p := in.Spec.Process; p != nil {
+		present = appendIf(present, p.Scheduler != nil, "process.scheduler")
+		present = appendIf(present, p.IOPriority != nil, "process.ioPriority")
+		present = appendIf(present, p.CommandLine != "", "process.commandLine")
+	} else if !in.Exec {
+		return []Finding{{Path: "process", Have: "no process", Allowed: "a process",
+			Action: Reject, Fix: "the engine must write a process object into config.json"}}
+	}
+	if !in.Exec {
+		spec := in.Spec
+		present = appendIf(present, spec.Linux != nil && spec.Linux.NetDevices != nil,
+			"linux.netDevices")
+		present = appendIf(present, spec.Solaris != nil, "solaris")
+		present = appendIf(present, spec.Windows != nil, "windows")
+		present = appendIf(present, spec.VM != nil, "vm")
+		present = appendIf(present, spec.ZOS != nil, "zos")
+		present = appendIf(present, spec.FreeBSD != nil, "freebsd")
+	}
+
+	var findings []Finding
+	for _, path := range present {
+		findings = append(findings, Finding{
+			Path:    path,
+			Have:    "set",
+			Allowed: "not set: seawall's policy does not evaluate this field",
+			Action:  Reject,
+			Fix:     "remove " + path + " from the container's configuration",
+		})
+	}
+	return findings
+}
+
+func appendIf(list []string, condition bool, value string) []string {
+	if condition {
+		return append(list, value)
+	}
+	return list
+}
+
+func checkRootReadonly(in *Input) []Finding {
+	root := in.Spec.Root
+	if root == nil {
+		return []Finding{{Path: "root", Have: "no root", Allowed: "a read-only root",
+			Action: Reject, Fix: "the engine must write a root object into config.json"}}
+	}
+	security := in.Manifest.Security
+	switch {
+	case !root.Readonly && security.ReadonlyRoot:
+		return []Finding{{
+			Path:    "root.readonly",
+			Have:    "false",
+			Allowed: "true (" + fieldOrigin(in.Manifest, "security.readonly_root") + ")",
+			Action:  Tighten,
+			Edits:   []ociconfig.Edit{{Path: "root.readonly", Value: true}},
+		}}
+	case !root.Readonly:
+		return []Finding{{
+			Path:    "root.readonly",
+			Have:    "false",
+			Allowed: "false (" + fieldOrigin(in.Manifest, "security.readonly_root") + ")",
+			Action:  OK,
+			Reason:  security.ReadonlyRootReason,
+		}}
+	}
+	return nil
+}
+
+// checkMaskedPaths adds back any standard masked or read-only path that the
+// config leaves out, such as after podman's --security-opt unmask=ALL.
+func checkMaskedPaths(in *Input) []Finding {
+	linux := in.Spec.Linux
+	if linux == nil {
+		return nil // checkNamespaces rejects a config without a linux object
+	}
+	var findings []Finding
+	for _, list := range []struct {
+		path     string
+		have     []string
+		standard []string
+	}{
+		{"linux.maskedPaths", linux.MaskedPaths, maskedPaths},
+		{"linux.readonlyPaths", linux.ReadonlyPaths, readonlyPaths},
+	} {
+		var missing []string
+		for _, p := range list.standard {
+			if !slices.Contains(list.have, p) {
+				missing = append(missing, p)
+			}
+		}
+		if len(missing) == 0 {
+			continue
+		}
+		findings = append(findings, Finding{
+			Path:    list.path,
+			Have:    "missing " + strings.Join(missing, ", "),
+			Allowed: fmt.Sprintf("all %d standard paths", len(list.standard)),
+			Action:  Tighten,
+			Edits: []ociconfig.Edit{{Path: list.path,
+				Value: append(slices.Clone(list.have), missing...)}},
+		})
+	}
+	return findings
+}
+
+// linuxResources returns the config's resources, or an empty value when it has none.
+func linuxResources(spec *specs.Spec) *specs.LinuxResources {
+	if spec.Linux == nil || spec.Linux.Resources == nil {
+		return &specs.LinuxResources{}
+	}
+	return spec.Linux.Resources
+}
