@@ -139,8 +139,7 @@ func (c *fieldChecker) object(path string, field func(string) (reflect.Type, boo
 			return err
 		}
 	}
-	_, err := c.decoder.Token() // the closing brace
-	return err
+	return c.closing(path)
 }
 
 func (c *fieldChecker) array(elem reflect.Type, path string) error {
@@ -149,8 +148,15 @@ func (c *fieldChecker) array(elem reflect.Type, path string) error {
 			return err
 		}
 	}
-	_, err := c.decoder.Token() // the closing bracket
-	return err
+	return c.closing(path)
+}
+
+// closing reads the brace or bracket that ends the value at path.
+func (c *fieldChecker) closing(path string) error {
+	if _, err := c.decoder.Token(); err != nil {
+		return fmt.Errorf("reading JSON at %s: %w", displayPath(path), err)
+	}
+	return nil
 }
 
 // skip consumes the rest of a value whose type is unconstrained.
