@@ -71,9 +71,9 @@ func (c *checker) addField(o *object, f field, known []string) {
 	}
 }
 
-// required returns the value of the key name in o. It reports the key when it is
-// absent, written with no value, or already reported, and then returns nil. The
-// example is a value to show in the fix.
+// required returns the value of the key name in o. It reports a key that is
+// absent or has no value, and returns nil for those and for a value already
+// reported. The example is a value to show in the fix.
 func (c *checker) required(o *object, name, example string) *yaml.Node {
 	f, ok := o.fields[name]
 	key := childKey(o.key, name)
