@@ -27,6 +27,11 @@ type Enforcer struct {
 	Layer string
 	// Now returns the time for decision records; nil means time.Now.
 	Now func() time.Time
+	// Manifest, when set, is used for every request instead of the manifest the
+	// container's annotation names.
+	Manifest *manifest.Manifest
+	// DryRun evaluates requests without writing decision records.
+	DryRun bool
 }
 
 // Request is one document to enforce.
@@ -153,9 +158,11 @@ func (e *Enforcer) prepare(req Request, record *audit.Record) (*policy.Input, er
 	app := spec.Annotations[e.Config.AppAnnotation]
 	record.App = app
 	record.Mode = string(e.Config.ModeFor(app))
-	m, err := e.manifestFor(app)
-	if err != nil {
-		return nil, err
+	m := e.Manifest
+	if m == nil {
+		if m, err = e.manifestFor(app); err != nil {
+			return nil, err
+		}
 	}
 	record.Manifest = m.Source
 
@@ -186,8 +193,10 @@ func (e *Enforcer) manifestFor(app string) (*manifest.Manifest, error) {
 	}
 	m, err := manifest.LoadApp(e.Config.ManifestsDir, app)
 	if err != nil {
-		return nil, fmt.Errorf("manifest for app %q (annotation %s): %w",
-			app, e.Config.AppAnnotation, err)
+		// A manifest can have many problems, one per line; the rejection is one line.
+		oneLine := strings.Join(strings.Fields(err.Error()), " ")
+		return nil, fmt.Errorf("manifest for app %q (annotation %s): %s",
+			app, e.Config.AppAnnotation, oneLine)
 	}
 	return m, nil
 }
@@ -229,7 +238,7 @@ func tighten(in *policy.Input, original []byte, decision policy.Decision) ([]byt
 }
 
 func (e *Enforcer) accept(record audit.Record, original, output []byte) (*Result, error) {
-	if err := e.log().Append(record); err != nil {
+	if err := e.append(record); err != nil {
 		return nil, &Rejection{Record: record, Message: "seawall: rejected " +
 			describeTarget(record) + ": " + err.Error() + "; make the decision log " +
 			"(decision_log in the node configuration) writable so decisions can be recorded"}
@@ -243,14 +252,18 @@ func (e *Enforcer) reject(record audit.Record, message string) error {
 		record.Error = message
 	}
 	full := "seawall: rejected " + describeTarget(record) + ": " + truncate(message, maxMessage)
-	if err := e.log().Append(record); err != nil {
+	if err := e.append(record); err != nil {
 		full += " (and the decision could not be recorded: " + err.Error() + ")"
 	}
 	return &Rejection{Record: record, Message: full}
 }
 
-func (e *Enforcer) log() *audit.Log {
-	return &audit.Log{Path: e.Config.DecisionLog}
+func (e *Enforcer) append(record audit.Record) error {
+	if e.DryRun {
+		return nil
+	}
+	log := audit.Log{Path: e.Config.DecisionLog}
+	return log.Append(record)
 }
 
 func describeTarget(r audit.Record) string {

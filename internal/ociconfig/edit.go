@@ -20,7 +20,11 @@ type Edit struct {
 	Delete bool
 }
 
-// String describes the edit for logs and audit records.
+// maxShownValue is the longest value, in bytes, that String shows in full.
+const maxShownValue = 200
+
+// String describes the edit for logs and audit records. A long value, such as a
+// seccomp profile, is shown by its size only.
 func (e Edit) String() string {
 	if e.Delete {
 		return "delete " + e.Path
@@ -28,6 +32,9 @@ func (e Edit) String() string {
 	value, err := json.Marshal(e.Value)
 	if err != nil {
 		return fmt.Sprintf("set %s", e.Path)
+	}
+	if len(value) > maxShownValue {
+		return fmt.Sprintf("set %s = (%d bytes of JSON)", e.Path, len(value))
 	}
 	return fmt.Sprintf("set %s = %s", e.Path, value)
 }

@@ -62,7 +62,13 @@ var capabilitySets = []capabilitySet{
 // manifest allows, with the kernel's constraints between the sets kept: permitted
 // and inheritable within bounding, effective within permitted, and ambient within
 // both inheritable and permitted. It returns nil when the process has none.
-func TightenedCapabilities(caps *specs.LinuxCapabilities, allowed []string) *specs.LinuxCapabilities {
+//
+// With toNonRoot set, the process is moving from uid 0 to the manifest's
+// non-root uid. A non-root process keeps across execve only the capabilities in
+// its ambient set, so the allowed capabilities it had effective as root are also
+// put into the inheritable and ambient sets, where they survive the change.
+func TightenedCapabilities(caps *specs.LinuxCapabilities, allowed []string,
+	toNonRoot bool) *specs.LinuxCapabilities {
 	if caps == nil {
 		return nil
 	}
@@ -78,14 +84,26 @@ func TightenedCapabilities(caps *specs.LinuxCapabilities, allowed []string) *spe
 
 	bounding := keep(caps.Bounding)
 	permitted := keep(caps.Permitted, bounding)
+	effective := keep(caps.Effective, permitted)
 	inheritable := keep(caps.Inheritable, bounding)
+	ambient := caps.Ambient
+	if toNonRoot {
+		inheritable = keep(append(slices.Clone(caps.Inheritable), effective...), bounding)
+		ambient = append(slices.Clone(caps.Ambient), effective...)
+	}
 	return &specs.LinuxCapabilities{
 		Bounding:    bounding,
 		Permitted:   permitted,
 		Inheritable: inheritable,
-		Effective:   keep(caps.Effective, permitted),
-		Ambient:     keep(caps.Ambient, inheritable, permitted),
+		Effective:   effective,
+		Ambient:     keep(ambient, inheritable, permitted),
 	}
+}
+
+// movesToNonRoot reports whether the user rule will change the process from
+// uid 0 to the manifest's non-root uid.
+func movesToNonRoot(in *Input) bool {
+	return in.Spec.Process.User.UID == 0 && in.Manifest.Security.UID != 0
 }
 
 func inAll(name string, lists [][]string) bool {
@@ -105,7 +123,7 @@ func checkCapabilities(in *Input) []Finding {
 	allowed := in.Manifest.CapabilityNames()
 	findings := rejectRequestedCapabilities(in, allowed)
 
-	tightened := TightenedCapabilities(process.Capabilities, allowed)
+	tightened := TightenedCapabilities(process.Capabilities, allowed, movesToNonRoot(in))
 	for _, set := range capabilitySets {
 		have, want := *set.list(process.Capabilities), *set.list(tightened)
 		if slices.Equal(have, want) || (len(have) == 0 && len(want) == 0) {

@@ -94,7 +94,7 @@ func checkRootReadonly(in *Input) []Finding {
 		return []Finding{{
 			Path:    "root.readonly",
 			Have:    "false",
-			Allowed: "true (" + fieldOrigin(in.Manifest, "security.readonly_root") + ")",
+			Allowed: "true",
 			Action:  Tighten,
 			Edits:   []ociconfig.Edit{{Path: "root.readonly", Value: true}},
 		}}
@@ -102,7 +102,7 @@ func checkRootReadonly(in *Input) []Finding {
 		return []Finding{{
 			Path:    "root.readonly",
 			Have:    "false",
-			Allowed: "false (" + fieldOrigin(in.Manifest, "security.readonly_root") + ")",
+			Allowed: "false",
 			Action:  OK,
 			Reason:  security.ReadonlyRootReason,
 		}}

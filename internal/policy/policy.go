@@ -52,6 +52,9 @@ type Finding struct {
 	Allowed string `json:"allowed"`
 	// Action is what seawall does about the field.
 	Action Action `json:"action"`
+	// Field is the manifest field that governs the config field, such as
+	// "security.user"; empty when no manifest field can relax the rule.
+	Field string `json:"manifest_field,omitempty"`
 	// Fix tells the caller or the packager how to make the config comply.
 	Fix string `json:"fix,omitempty"`
 	// Reason is the manifest's written reason for a relaxation in force.
@@ -78,6 +81,8 @@ type Rule struct {
 	ID string
 	// Scope says whether the rule also applies to exec processes.
 	Scope Scope
+	// Field is the manifest field that governs the rule, if any.
+	Field string
 	// Check evaluates the rule.
 	Check func(in *Input) []Finding
 }
@@ -96,16 +101,16 @@ type Input struct {
 
 // Rules is the policy: every rule, in the order findings are reported.
 var Rules = []Rule{
-	{ID: RulePrivileged, Scope: ScopeContainer, Check: checkPrivileged},
-	{ID: RuleUnsupported, Scope: ScopeProcess, Check: checkUnsupported},
-	{ID: RuleNamespaces, Scope: ScopeContainer, Check: checkNamespaces},
-	{ID: RuleDevices, Scope: ScopeContainer, Check: checkDevices},
-	{ID: RuleCapabilities, Scope: ScopeProcess, Check: checkCapabilities},
-	{ID: RuleNoNewPrivileges, Scope: ScopeProcess, Check: checkNoNewPrivileges},
-	{ID: RuleUser, Scope: ScopeProcess, Check: checkUser},
-	{ID: RuleRootReadonly, Scope: ScopeContainer, Check: checkRootReadonly},
-	{ID: RuleMaskedPaths, Scope: ScopeContainer, Check: checkMaskedPaths},
-	{ID: RuleSeccomp, Scope: ScopeContainer, Check: checkSeccomp},
+	{RulePrivileged, ScopeContainer, "security.capabilities", checkPrivileged},
+	{RuleUnsupported, ScopeProcess, "", checkUnsupported},
+	{RuleNamespaces, ScopeContainer, "", checkNamespaces},
+	{RuleDevices, ScopeContainer, "devices", checkDevices},
+	{RuleCapabilities, ScopeProcess, "security.capabilities", checkCapabilities},
+	{RuleNoNewPrivileges, ScopeProcess, "security.no_new_privileges", checkNoNewPrivileges},
+	{RuleUser, ScopeProcess, "security.user", checkUser},
+	{RuleRootReadonly, ScopeContainer, "security.readonly_root", checkRootReadonly},
+	{RuleMaskedPaths, ScopeContainer, "", checkMaskedPaths},
+	{RuleSeccomp, ScopeContainer, "security.seccomp_profile", checkSeccomp},
 }
 
 // Decision is the outcome of evaluating every rule.
@@ -125,6 +130,7 @@ func Evaluate(in *Input) Decision {
 		}
 		for _, finding := range rule.Check(in) {
 			finding.Rule = rule.ID
+			finding.Field = rule.Field
 			decision.Findings = append(decision.Findings, finding)
 			if finding.Action.severity() > decision.Action.severity() {
 				decision.Action = finding.Action

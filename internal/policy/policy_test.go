@@ -44,10 +44,13 @@ func TestPodmanDefaultsAreTightened(t *testing.T) {
 		"process.capabilities.bounding":  RuleCapabilities,
 		"process.capabilities.effective": RuleCapabilities,
 		"process.capabilities.permitted": RuleCapabilities,
-		"process.noNewPrivileges":        RuleNoNewPrivileges,
-		"process.user":                   RuleUser,
-		"root.readonly":                  RuleRootReadonly,
-		"linux.seccomp":                  RuleSeccomp,
+		// Moving from root to uid 1001 keeps the effective capability in ambient.
+		"process.capabilities.inheritable": RuleCapabilities,
+		"process.capabilities.ambient":     RuleCapabilities,
+		"process.noNewPrivileges":          RuleNoNewPrivileges,
+		"process.user":                     RuleUser,
+		"root.readonly":                    RuleRootReadonly,
+		"linux.seccomp":                    RuleSeccomp,
 	}
 	got := map[string]string{}
 	for _, f := range decision.With(Tighten) {
@@ -96,7 +99,7 @@ func TestOneFieldChanged(t *testing.T) {
 			s.Process.Capabilities.Ambient = []string{"CAP_KILL"}
 		}, RuleCapabilities, "process.capabilities.ambient", Tighten},
 		{"ambient outside inheritable", func(s *specs.Spec) {
-			s.Process.Capabilities.Ambient = []string{"CAP_NET_BIND_SERVICE"}
+			s.Process.Capabilities.Inheritable = nil
 		}, RuleCapabilities, "process.capabilities.ambient", Tighten},
 		{"effective outside permitted", func(s *specs.Spec) {
 			s.Process.Capabilities.Permitted = nil
@@ -198,7 +201,7 @@ func TestTightenedCapabilitiesKeepSetOrder(t *testing.T) {
 		Effective:   []string{"CAP_NET_ADMIN", "CAP_NET_RAW"},
 		Ambient:     []string{"CAP_NET_ADMIN", "CAP_NET_BIND_SERVICE"},
 	}
-	got := TightenedCapabilities(caps, []string{"CAP_NET_ADMIN", "CAP_NET_BIND_SERVICE"})
+	got := TightenedCapabilities(caps, []string{"CAP_NET_ADMIN", "CAP_NET_BIND_SERVICE"}, false)
 
 	if want := []string{"CAP_NET_ADMIN", "CAP_NET_BIND_SERVICE"}; !slices.Equal(got.Bounding, want) {
 		t.Errorf("bounding = %v, want %v", got.Bounding, want)
@@ -208,6 +211,24 @@ func TestTightenedCapabilitiesKeepSetOrder(t *testing.T) {
 	}
 	if want := []string{"CAP_NET_ADMIN"}; !slices.Equal(got.Ambient, want) {
 		t.Errorf("ambient = %v, want %v (within inheritable and permitted)", got.Ambient, want)
+	}
+}
+
+func TestTightenedCapabilitiesMovingToNonRoot(t *testing.T) {
+	caps := &specs.LinuxCapabilities{
+		Bounding:  []string{"CAP_CHOWN", "CAP_NET_ADMIN"},
+		Permitted: []string{"CAP_CHOWN", "CAP_NET_ADMIN"},
+		Effective: []string{"CAP_CHOWN", "CAP_NET_ADMIN"},
+	}
+	got := TightenedCapabilities(caps, []string{"CAP_NET_ADMIN"}, true)
+
+	want := []string{"CAP_NET_ADMIN"}
+	if !slices.Equal(got.Inheritable, want) || !slices.Equal(got.Ambient, want) {
+		t.Errorf("inheritable %v, ambient %v, want %v in both so that the non-root user "+
+			"keeps the capability", got.Inheritable, got.Ambient, want)
+	}
+	if !slices.Equal(got.Effective, want) {
+		t.Errorf("effective = %v, want %v", got.Effective, want)
 	}
 }
 

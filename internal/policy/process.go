@@ -49,8 +49,7 @@ func checkUser(in *Input) []Finding {
 	}
 	user := process.User
 	security := in.Manifest.Security
-	allowed := fmt.Sprintf("%d:%d (%s)", security.UID, security.GID,
-		fieldOrigin(in.Manifest, "security.user"))
+	allowed := fmt.Sprintf("%d:%d (%s)", security.UID, security.GID, userOrigin(in.Manifest))
 
 	var findings []Finding
 	if user.UID != security.UID || user.GID != security.GID {
@@ -81,16 +80,13 @@ func checkUser(in *Input) []Finding {
 	return findings
 }
 
-// fieldOrigin names where an allowance comes from: the app's manifest, or the
+// userOrigin names where the allowed user comes from: the app's manifest, or the
 // node configuration for containers without an app.
-func fieldOrigin(m *manifest.Manifest, field string) string {
+func userOrigin(m *manifest.Manifest) string {
 	if m.ID == "" {
-		if field == "security.user" {
-			return "node default_user"
-		}
-		return "the node's default manifest"
+		return "node default_user"
 	}
-	return fmt.Sprintf("manifest %q %s", m.ID, field)
+	return fmt.Sprintf("manifest %q", m.ID)
 }
 
 // grantHint tells how an app gets a relaxation: through its manifest, or, for a

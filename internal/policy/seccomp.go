@@ -21,7 +21,7 @@ func checkSeccomp(in *Input) []Finding {
 	var bounding []string
 	if in.Spec.Process != nil {
 		if caps := TightenedCapabilities(in.Spec.Process.Capabilities,
-			in.Manifest.CapabilityNames()); caps != nil {
+			in.Manifest.CapabilityNames(), false); caps != nil {
 			bounding = caps.Bounding
 		}
 	}
@@ -32,11 +32,10 @@ func checkSeccomp(in *Input) []Finding {
 			Allowed: fmt.Sprintf("profile %q", name), Action: Reject,
 			Fix: "correct the seccomp profile: " + err.Error()}}
 	}
-	allowed := fmt.Sprintf("profile %q for capabilities %v (%s)", name, bounding,
-		fieldOrigin(in.Manifest, "security.seccomp_profile"))
 	if sameSeccomp(in.Spec.Linux.Seccomp, want) {
 		return nil
 	}
+	allowed := fmt.Sprintf("profile %q rendered for capabilities %v", name, bounding)
 	return []Finding{{
 		Path:    "linux.seccomp",
 		Have:    describeSeccomp(in.Spec.Linux.Seccomp),

@@ -1,0 +1,49 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+
+	"github.com/seawall/seawall/internal/audit"
+	"github.com/seawall/seawall/internal/nodeconfig"
+)
+
+const explainUsage = `usage: seawall explain [--config FILE] CONTAINER
+
+Prints the newest decision seawall recorded for CONTAINER: a full or unique
+short container id, or the container name where the engine recorded one. Each
+finding shows what the config had, what the manifest allows, the manifest field
+and the fix. Exits 0 when a decision was found, 1 when none was, 2 on a usage error.
+`
+
+func runExplain(args []string, stdout, stderr io.Writer) int {
+	flags := flag.NewFlagSet("explain", flag.ContinueOnError)
+	flags.SetOutput(stderr)
+	configFlag := flags.String("config", "", "node configuration `file`")
+	flags.Usage = func() {
+		fmt.Fprint(stderr, explainUsage)
+		flags.PrintDefaults()
+	}
+	if code, done := parseFlags(flags, args); done {
+		return code
+	}
+	if flags.NArg() != 1 {
+		flags.Usage()
+		return exitUsage
+	}
+
+	config, err := nodeconfig.Load(nodeconfig.Resolve(*configFlag))
+	if err != nil {
+		fmt.Fprintf(stderr, "seawall explain: %v\n", err)
+		return exitUsage
+	}
+	log := audit.Log{Path: config.DecisionLog}
+	record, err := log.Find(flags.Arg(0))
+	if err != nil {
+		fmt.Fprintf(stderr, "seawall explain: %v\n", err)
+		return exitInvalid
+	}
+	printRecord(stdout, "container "+record.ContainerID, *record)
+	return exitOK
+}
