@@ -380,4 +380,3 @@ func command(t *testing.T, env []string, name string, args ...string) (string, s
 		return "", "", nil
 	}
 }
-
