@@ -1,0 +1,37 @@
+# seawall's build, tests and demo. `make test` and `make demo` install the
+# packages they need (scripts/deps.sh) when run as root on Debian or Ubuntu.
+
+GO ?= go
+BIN := bin
+COMMANDS := ./cmd/seawall ./cmd/seawall-runtime
+
+.PHONY: all build deps test unit e2e lint demo bench clean
+
+all: build
+
+build:
+	$(GO) build -o $(BIN)/ $(COMMANDS)
+
+deps:
+	bash scripts/deps.sh
+
+lint:
+	@unformatted="$$(gofmt -l .)"; if [ -n "$$unformatted" ]; then \
+		echo "gofmt would change: $$unformatted"; exit 1; fi
+	$(GO) vet ./...
+
+# The end-to-end tests in test/ need root, runc, crun and podman.
+test: deps lint
+	$(GO) test -count=1 ./...
+
+unit:
+	$(GO) test ./internal/... ./shim/... ./profiles/... ./cmd/...
+
+e2e: deps
+	$(GO) test -count=1 -v ./test/
+
+demo: deps build
+	bash scripts/demo.sh
+
+clean:
+	rm -rf $(BIN)

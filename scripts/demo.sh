@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# Runs real podman containers through seawall-runtime against the example
+# manifests, in a temporary node configuration and podman storage of its own,
+# and shows what seawall decided for each. Needs root; `make demo` runs it.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bin=$PWD/bin
+work=$(mktemp -d /tmp/seawall-demo.XXXXXX)
+image=localhost/seawall-demo:1.0
+
+cleanup() {
+  podman --root "$work/storage" --runroot "$work/run" system reset --force >/dev/null 2>&1 || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+step() {
+  printf '\n\033[1m== %s\033[0m\n' "$*"
+}
+
+show() {
+  printf '$ %s\n' "$*"
+}
+
+# sw_podman runs podman with seawall-runtime as its runtime. conmon gives the
+# runtime no environment, so the node configuration travels as a runtime flag.
+sw_podman() {
+  podman --root "$work/storage" --runroot "$work/run" --cgroup-manager cgroupfs \
+    --runtime "$bin/seawall-runtime" --runtime-flag "seawall-config=$work/node/config.yaml" \
+    "$@"
+}
+
+run_options=(--network=none --ulimit nofile=1024:1024 --ulimit nproc=1024:1024)
+probe='id; grep -E "^(Cap(Bnd|Eff|Amb)|NoNewPrivs|Seccomp):" /proc/self/status; touch /probe'
+
+step "The example manifests validate"
+show seawall validate examples/*.yaml
+"$bin/seawall" validate examples/*.yaml
+
+step "A temporary node: the examples as its manifests, runc as its runtime"
+mkdir -p "$work/node/apps" "$work/rootfs/bin" "$work/rootfs/etc"
+cp examples/*.yaml "$work/node/apps/"
+cat >"$work/node/config.yaml" <<EOF
+mode: enforce
+manifests_dir: $work/node/apps
+runtime: $(command -v runc)
+decision_log: $work/node/decisions.jsonl
+EOF
+chmod 644 "$work/node/config.yaml" "$work/node/apps/"*.yaml
+cat "$work/node/config.yaml"
+
+cp /bin/busybox "$work/rootfs/bin/busybox"
+for applet in sh id grep touch ip; do ln -s busybox "$work/rootfs/bin/$applet"; done
+tar -C "$work/rootfs" -cf "$work/rootfs.tar" .
+podman --root "$work/storage" --runroot "$work/run" import --quiet "$work/rootfs.tar" "$image" \
+  >/dev/null
+
+step "1. electrs started with podman's defaults (root, 11 capabilities, writable root)"
+show podman run --annotation org.archipelago.app=electrs $image sh -c "'$probe'"
+sw_podman run --rm --cidfile "$work/electrs.cid" "${run_options[@]}" \
+  --annotation org.archipelago.app=electrs "$image" sh -c "$probe" || true
+echo
+echo "seawall tightened it; the decision it recorded:"
+show seawall explain "$(cut -c1-12 "$work/electrs.cid")"
+"$bin/seawall" explain --config "$work/node/config.yaml" "$(cut -c1-12 "$work/electrs.cid")"
+
+step "2. wireguard with --cap-add NET_ADMIN and --device /dev/net/tun, as its manifest allows"
+if [ -c /dev/net/tun ]; then
+  show podman run --cap-add NET_ADMIN --device /dev/net/tun \
+    --annotation org.archipelago.app=wireguard $image sh -c "'$probe'"
+  sw_podman run --rm "${run_options[@]}" --cap-add NET_ADMIN --device /dev/net/tun \
+    --annotation org.archipelago.app=wireguard "$image" sh -c "$probe" || true
+else
+  echo "skipped: this machine has no /dev/net/tun"
+fi
+
+step "3. electrs with --privileged"
+show podman run --privileged --annotation org.archipelago.app=electrs $image id
+status=0
+sw_podman run --rm --cidfile "$work/privileged.cid" "${run_options[@]}" --privileged \
+  --annotation org.archipelago.app=electrs "$image" id || status=$?
+echo "podman exited with status $status: seawall rejected the container"
+show seawall explain "$(cut -c1-12 "$work/privileged.cid")"
+"$bin/seawall" explain --config "$work/node/config.yaml" "$(cut -c1-12 "$work/privileged.cid")" \
+  >"$work/privileged.txt"
+head -n 20 "$work/privileged.txt"
+echo "... $(grep -c '^REJECT' "$work/privileged.txt") rejected fields in all"
+
+step "Done"
+echo "Every decision is in the decision log, one JSON line each:"
+wc -l "$work/node/decisions.jsonl"
