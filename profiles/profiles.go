@@ -31,7 +31,7 @@ var seccompFiles embed.FS
 
 // Restriction is a named profile: the default profile with more syscalls denied.
 type Restriction struct {
-	// Description says which apps the profile suits.
+	// Description names the apps the profile suits.
 	Description string `json:"description"`
 	// Deny lists the syscalls that fail with EPERM under this profile.
 	Deny []string `json:"deny"`

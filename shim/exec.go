@@ -68,7 +68,7 @@ func enforceExec(inv *Invocation, enforcer *enforce.Enforcer, runtime string) er
 	return nil
 }
 
-// containerBundle asks the real runtime for the container's bundle directory.
+// containerBundle queries the real runtime for the container's bundle directory.
 func containerBundle(runtime string, inv *Invocation) (string, error) {
 	var args []string
 	if root := inv.Root(); root != "" {

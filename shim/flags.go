@@ -1,6 +1,6 @@
 package shim
 
-// flagKind says whether a runtime flag takes a value.
+// flagKind is whether a runtime flag takes a value.
 type flagKind int
 
 const (

@@ -63,7 +63,7 @@ type Result struct {
 type Rejection struct {
 	// Record is the decision as recorded in the decision log.
 	Record audit.Record
-	// Message says what is wrong and how to fix it, in one line.
+	// Message is one line with what is wrong and how to fix it.
 	Message string
 }
 

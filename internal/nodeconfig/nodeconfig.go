@@ -1,6 +1,6 @@
 // Package nodeconfig loads the node configuration, /etc/seawall/config.yaml by
-// default, that tells seawall where the manifests are, which runtime to hand
-// containers to and whether to enforce or only audit.
+// default. It names the manifests directory, the runtime that receives the
+// containers, and whether seawall enforces or only audits.
 package nodeconfig
 
 import (
@@ -18,14 +18,14 @@ import (
 	"go.yaml.in/yaml/v3"
 )
 
-// DefaultPath is where the node configuration lives unless --config or
-// SEAWALL_CONFIG names another file.
+// DefaultPath is the node configuration file unless --config or SEAWALL_CONFIG
+// names another file.
 const DefaultPath = "/etc/seawall/config.yaml"
 
 // EnvPath is the environment variable that overrides DefaultPath.
 const EnvPath = "SEAWALL_CONFIG"
 
-// Mode says whether seawall changes containers or only records what it would do.
+// Mode is whether seawall changes containers or only records what it would do.
 type Mode string
 
 // The modes.
@@ -36,7 +36,7 @@ const (
 	Audit Mode = "audit"
 )
 
-// Unmanaged says what happens to containers that carry no app annotation.
+// Unmanaged is the policy for containers that carry no app annotation.
 type Unmanaged string
 
 // The policies for containers without an app annotation.
@@ -109,7 +109,7 @@ func Resolve(flagValue string) (path string, explicit bool) {
 
 // Load reads the configuration at path. A missing file gives the defaults unless
 // explicit is set. The file must be owned by root and not writable by group or
-// others, since whoever can write it decides what seawall enforces.
+// others, because anyone who can write it decides what seawall enforces.
 func Load(path string, explicit bool) (*Config, error) {
 	config := Defaults()
 	data, err := readTrusted(path)

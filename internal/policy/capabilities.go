@@ -30,8 +30,8 @@ var engineDefaultCapabilities = sync.OnceValue(func() map[string]bool {
 	return defaults
 })
 
-// allCapabilities are the capabilities this kernel supports that the capability
-// library knows by name.
+// allCapabilities are the capabilities that this kernel supports and that the
+// capability library has names for.
 var allCapabilities = sync.OnceValue(func() []string {
 	supported, err := capability.ListSupported()
 	if err != nil {
@@ -141,8 +141,8 @@ func checkCapabilities(in *Input) []Finding {
 	return append(findings, grantedCapabilities(in, tightened.Bounding)...)
 }
 
-// rejectRequestedCapabilities rejects a create that asks for every capability
-// at once, or for a capability outside the engine defaults that the manifest does
+// rejectRequestedCapabilities rejects a create that requests every capability
+// at once, or a capability outside the engine defaults that the manifest does
 // not list. An exec is only tightened: its capabilities can be cut to the
 // manifest's without affecting the running container.
 func rejectRequestedCapabilities(in *Input, allowed []string) []Finding {

@@ -21,7 +21,7 @@ var requiredNamespaces = []struct {
 	{specs.MountNamespace, "mnt", ""},
 }
 
-// hostNamespaceDir is where the host's own namespaces are found: those of pid 1.
+// hostNamespaceDir is the directory of the host's own namespaces, those of pid 1.
 var hostNamespaceDir = "/proc/1/ns"
 
 func checkNamespaces(in *Input) []Finding {

@@ -2,9 +2,9 @@
 //
 // Each rule is one function from the config and the manifest to findings. A
 // finding names the rule, the config field, what the config has, what the
-// manifest allows and the action: ok, tighten (seawall can make the config
-// comply by editing it) or reject (it cannot without defeating something the
-// caller asked for explicitly). The runtime wrapper and the OCI hook share these
+// manifest allows and the action. The action is ok, tighten (seawall can make the
+// config comply by editing it) or reject (it cannot without defeating something
+// the caller requested explicitly). The runtime wrapper and the OCI hook share these
 // rules and differ only in what they do with the findings.
 package policy
 
@@ -17,7 +17,7 @@ import (
 	"github.com/seawall/seawall/internal/ociconfig"
 )
 
-// Action is what a finding asks for.
+// Action is the outcome a finding calls for.
 type Action string
 
 // The actions, in increasing order of severity.
@@ -50,12 +50,12 @@ type Finding struct {
 	Have string `json:"have"`
 	// Allowed describes what the manifest allows.
 	Allowed string `json:"allowed"`
-	// Action is what seawall does about the field.
+	// Action is seawall's response to the field.
 	Action Action `json:"action"`
 	// Field is the manifest field that governs the config field, such as
 	// "security.user"; empty when no manifest field can relax the rule.
 	Field string `json:"manifest_field,omitempty"`
-	// Fix tells the caller or the packager how to make the config comply.
+	// Fix is how the caller or the packager makes the config comply.
 	Fix string `json:"fix,omitempty"`
 	// Reason is the manifest's written reason for a relaxation in force.
 	Reason string `json:"reason,omitempty"`
@@ -63,7 +63,7 @@ type Finding struct {
 	Edits []ociconfig.Edit `json:"-"`
 }
 
-// Scope says which documents a rule applies to.
+// Scope is the set of documents a rule applies to.
 type Scope int
 
 // The scopes.
@@ -79,7 +79,7 @@ const (
 type Rule struct {
 	// ID is the stable id findings carry.
 	ID string
-	// Scope says whether the rule also applies to exec processes.
+	// Scope is whether the rule also applies to exec processes.
 	Scope Scope
 	// Field is the manifest field that governs the rule, if any.
 	Field string
@@ -87,7 +87,7 @@ type Rule struct {
 	Check func(in *Input) []Finding
 }
 
-// Input is what the rules evaluate.
+// Input is the config and manifest the rules evaluate.
 type Input struct {
 	// Spec is the decoded config. For an exec, its Process is the exec process.
 	Spec *specs.Spec

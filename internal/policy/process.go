@@ -89,7 +89,7 @@ func userOrigin(m *manifest.Manifest) string {
 	return fmt.Sprintf("manifest %q", m.ID)
 }
 
-// grantHint tells how an app gets a relaxation: through its manifest, or, for a
+// grantHint returns how an app gets a relaxation: through its manifest, or, for a
 // container without an app, by running it as an app whose manifest grants it.
 func grantHint(in *Input, field string) string {
 	if in.Manifest.ID == "" {
