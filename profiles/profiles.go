@@ -91,7 +91,12 @@ func LoadRestriction(name string) (*Restriction, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reading seccomp profile %q: %w", name, err)
 	}
+	return decodeRestriction(name, data)
+}
 
+// decodeRestriction decodes a profile file and checks every syscall name with
+// libseccomp, since a misspelt name would deny nothing.
+func decodeRestriction(name string, data []byte) (*Restriction, error) {
 	var r Restriction
 	decoder := json.NewDecoder(bytes.NewReader(data))
 	decoder.DisallowUnknownFields()
