@@ -35,3 +35,7 @@ demo: deps build
 
 clean:
 	rm -rf $(BIN)
+
+# Timings go to stdout; docs/benchmarks.md records one run.
+bench: deps build
+	bash scripts/bench.sh

@@ -34,7 +34,7 @@ volumes:
 `
 
 // newEnforcer returns an enforcer over a temporary node with the electrs manifest.
-func newEnforcer(t *testing.T) *Enforcer {
+func newEnforcer(t testing.TB) *Enforcer {
 	t.Helper()
 	dir := t.TempDir()
 	apps := filepath.Join(dir, "apps")
