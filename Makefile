@@ -3,7 +3,7 @@
 
 GO ?= go
 BIN := bin
-COMMANDS := ./cmd/seawall ./cmd/seawall-runtime
+COMMANDS := ./cmd/seawall ./cmd/seawall-runtime ./cmd/seawall-hook
 
 .PHONY: all build deps test unit e2e lint demo bench clean
 

@@ -11,7 +11,8 @@ import (
 
 const explainUsage = `usage: seawall explain [--config FILE] CONTAINER
 
-Prints the newest decision seawall recorded for CONTAINER: a full or unique
+Prints every decision seawall recorded for CONTAINER, oldest first: one for
+each hook stage and runtime command that saw it. CONTAINER is a full or unique
 short container id, or the container name where the engine recorded one. Each
 finding shows what the config had, what the manifest allows, the manifest field
 and the fix. Exits 0 when a decision was found, 1 when none was, 2 on a usage error.
@@ -39,11 +40,23 @@ func runExplain(args []string, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 	log := audit.Log{Path: config.DecisionLog}
-	record, err := log.Find(flags.Arg(0))
+	records, err := log.Find(flags.Arg(0))
 	if err != nil {
 		fmt.Fprintf(stderr, "seawall explain: %v\n", err)
 		return exitInvalid
 	}
-	printRecord(stdout, "container "+record.ContainerID, *record)
+	fmt.Fprintf(stdout, "container %s: %d decisions\n", records[0].ContainerID, len(records))
+	for _, record := range records {
+		fmt.Fprintln(stdout)
+		printRecord(stdout, decider(record), record)
+	}
 	return exitOK
+}
+
+// decider names the program and stage that made a decision.
+func decider(r audit.Record) string {
+	if r.Layer == "runtime" {
+		return "seawall-runtime " + r.Command
+	}
+	return "seawall-hook " + r.Layer
 }

@@ -14,7 +14,10 @@ const usage = `usage: seawall COMMAND [ARGUMENTS]
 Commands:
   validate FILE...        check app manifests, for app packagers
   check CONFIG            evaluate an OCI config.json against the node's policy
-  explain CONTAINER       print seawall's recorded decision for a container
+  explain CONTAINER       print seawall's recorded decisions for a container
+  profile                 print the seccomp profile an app's containers must have
+  install                 install the runtime wrapper, the OCI hook and the node files
+  uninstall               remove what install wrote
 
 Run seawall COMMAND -h for a command's options. The node configuration is
 /etc/seawall/config.yaml unless --config or SEAWALL_CONFIG names another file.
@@ -22,9 +25,12 @@ Run seawall COMMAND -h for a command's options. The node configuration is
 
 // commands maps each subcommand to its implementation, which returns the exit code.
 var commands = map[string]func(args []string, stdout, stderr io.Writer) int{
-	"validate": runValidate,
-	"check":    runCheck,
-	"explain":  runExplain,
+	"validate":  runValidate,
+	"check":     runCheck,
+	"explain":   runExplain,
+	"profile":   runProfile,
+	"install":   runInstall,
+	"uninstall": runUninstall,
 }
 
 func main() {

@@ -19,8 +19,7 @@ func printRecord(w io.Writer, subject string, r audit.Record) {
 	}
 	fmt.Fprintf(w, "  mode:      %s\n", r.Mode)
 	if !r.Time.IsZero() && r.Layer != "check" {
-		fmt.Fprintf(w, "  decided:   %s by %s on %s\n", r.Time.Format("2006-01-02 15:04:05 MST"),
-			r.Layer, r.Command)
+		fmt.Fprintf(w, "  decided:   %s\n", r.Time.Format("2006-01-02 15:04:05 MST"))
 	}
 	if r.Error != "" {
 		fmt.Fprintf(w, "  error:     %s\n", r.Error)

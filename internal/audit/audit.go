@@ -87,10 +87,10 @@ func (l *Log) Append(record Record) error {
 	return nil
 }
 
-// Find returns the newest record whose container id equals id or starts with it,
-// or whose container name equals id. It returns an error when no record matches
-// or when a prefix matches more than one container.
-func (l *Log) Find(id string) (*Record, error) {
+// Find returns, oldest first, the records of the container whose id equals id or
+// starts with it, or whose name equals id. It returns an error when no record
+// matches or when id matches more than one container.
+func (l *Log) Find(id string) ([]Record, error) {
 	if strings.TrimSpace(id) == "" {
 		return nil, errors.New("empty container id")
 	}
@@ -100,26 +100,36 @@ func (l *Log) Find(id string) (*Record, error) {
 	}
 	defer file.Close()
 
-	var newest *Record
-	matched := map[string]bool{}
+	byContainer := map[string][]Record{}
+	var exact string
 	err = scan(file, func(r *Record) {
-		exact := r.ContainerID == id || (r.ContainerName != "" && r.ContainerName == id)
-		if exact || (r.ContainerID != "" && strings.HasPrefix(r.ContainerID, id)) {
-			matched[r.ContainerID] = true
-			newest = r
+		if r.ContainerID == "" {
+			return
+		}
+		if r.ContainerID == id || (r.ContainerName != "" && r.ContainerName == id) {
+			exact = r.ContainerID
+		}
+		if exact == r.ContainerID || strings.HasPrefix(r.ContainerID, id) ||
+			r.ContainerName == id {
+			byContainer[r.ContainerID] = append(byContainer[r.ContainerID], *r)
 		}
 	})
 	if err != nil {
 		return nil, err
 	}
-	if newest == nil {
+	if exact != "" {
+		return byContainer[exact], nil
+	}
+	switch len(byContainer) {
+	case 0:
 		return nil, fmt.Errorf("no decision recorded for container %q in %s", id, l.Path)
+	case 1:
+		for _, records := range byContainer {
+			return records, nil
+		}
 	}
-	if len(matched) > 1 {
-		return nil, fmt.Errorf("container id %q matches %d containers in %s; give more of the id",
-			id, len(matched), l.Path)
-	}
-	return newest, nil
+	return nil, fmt.Errorf("container id %q matches %d containers in %s; give more of the id",
+		id, len(byContainer), l.Path)
 }
 
 // scan calls visit for every record in r, skipping none: a line that is not a

@@ -46,6 +46,9 @@ type Request struct {
 	Config []byte
 	// Process is an exec's process.json; nil for a container create.
 	Process []byte
+	// Verify rejects a config that needs tightening instead of tightening it, for
+	// callers that can no longer change what the runtime reads.
+	Verify bool
 }
 
 // Result is the outcome of an accepted request.
@@ -93,6 +96,11 @@ func (e *Enforcer) Enforce(req Request) (*Result, error) {
 	}
 	if decision.Action == policy.Reject {
 		return nil, e.reject(record, rejectionMessage(record, decision))
+	}
+	if req.Verify && decision.Action == policy.Tighten {
+		return nil, e.reject(record, "config.json no longer complies after seawall tightened "+
+			"it: "+rejectionMessage(record, decision)+"; find the hook or tool that changed "+
+			"the bundle after the precreate stage")
 	}
 
 	output, edits, err := tighten(in, original, decision)
@@ -154,15 +162,16 @@ func (e *Enforcer) prepare(req Request, record *audit.Record) (*policy.Input, er
 	if name := spec.Annotations[podmanNameAnnotation]; name != "" {
 		record.ContainerName = name
 	}
+	if record.ContainerID == "" {
+		record.ContainerID = podmanContainerID(spec)
+	}
 
 	app := spec.Annotations[e.Config.AppAnnotation]
 	record.App = app
 	record.Mode = string(e.Config.ModeFor(app))
-	m := e.Manifest
-	if m == nil {
-		if m, err = e.manifestFor(app); err != nil {
-			return nil, err
-		}
+	m, err := e.ManifestFor(app)
+	if err != nil {
+		return nil, err
 	}
 	record.Manifest = m.Source
 
@@ -182,7 +191,12 @@ func (e *Enforcer) prepare(req Request, record *audit.Record) (*policy.Input, er
 // podmanNameAnnotation is not set by podman 4.3; CRI-O and newer podman set it.
 const podmanNameAnnotation = "io.kubernetes.cri-o.Name"
 
-func (e *Enforcer) manifestFor(app string) (*manifest.Manifest, error) {
+// ManifestFor returns the manifest that applies to containers of app: its file
+// in the manifests directory, or the node's default manifest when app is empty.
+func (e *Enforcer) ManifestFor(app string) (*manifest.Manifest, error) {
+	if e.Manifest != nil {
+		return e.Manifest, nil
+	}
 	if app == "" {
 		if e.Config.Unmanaged == nodeconfig.UnmanagedReject {
 			return nil, fmt.Errorf("container has no %s annotation and the node rejects "+
@@ -294,6 +308,9 @@ const maxMessage = 700
 
 func rejectionMessage(record audit.Record, decision policy.Decision) string {
 	rejected := decision.With(policy.Reject)
+	if len(rejected) == 0 {
+		rejected = decision.With(policy.Tighten)
+	}
 	first := rejected[0]
 	message := fmt.Sprintf("%s: %s, allowed: %s; fix: %s", first.Path, first.Have,
 		first.Allowed, first.Fix)
@@ -330,4 +347,27 @@ func summarize(d policy.Decision) string {
 		}
 	}
 	return strings.Join(parts, ", ")
+}
+
+// Decide records a decision that the caller made from its own findings, such as
+// the checks of a started process, and returns a *Rejection when a finding
+// rejects and the app is not in audit mode.
+func (e *Enforcer) Decide(req Request, app string, m *manifest.Manifest,
+	findings []policy.Finding) (*Result, error) {
+	record := e.newRecord(req)
+	record.App, record.Manifest = app, m.Source
+	record.Mode = string(e.Config.ModeFor(app))
+	record.Findings = findings
+	record.Action = policy.OK
+	for _, f := range findings {
+		if f.Action == policy.Reject {
+			record.Action = policy.Reject
+		}
+	}
+
+	decision := policy.Decision{Action: record.Action, Findings: findings}
+	if record.Action == policy.Reject && nodeconfig.Mode(record.Mode) != nodeconfig.Audit {
+		return nil, e.reject(record, rejectionMessage(record, decision))
+	}
+	return e.accept(record, nil, nil)
 }

@@ -65,6 +65,9 @@ type Config struct {
 	DefaultUser string `yaml:"default_user"`
 	// DecisionLog is the file that receives one JSON line per decision.
 	DecisionLog string `yaml:"decision_log"`
+	// SyslogSocket is the syslog socket seawall-hook also reports decisions to,
+	// because podman drops a failing hook's stderr; "" turns syslog off.
+	SyslogSocket string `yaml:"syslog_socket"`
 
 	// Path is the file the configuration was read from, or "" for the defaults.
 	Path string `yaml:"-"`
@@ -83,6 +86,7 @@ func Defaults() *Config {
 		Unmanaged:     UnmanagedDefault,
 		DefaultUser:   "65534:65534",
 		DecisionLog:   "/var/log/seawall/decisions.jsonl",
+		SyslogSocket:  "/dev/log",
 	}
 }
 

@@ -40,14 +40,17 @@ func DecodeProcess(data []byte) (*specs.Process, error) {
 	return &process, nil
 }
 
-// DecodeState strictly decodes the container state an OCI hook receives on stdin,
-// except that it accepts the older "bundlePath" key as the bundle.
+// DecodeState decodes the container state an OCI hook receives on stdin. The
+// state comes from the runtime, not from the caller, and runtimes add fields of
+// their own (crun adds "root"), so unknown fields are ignored; duplicate keys and
+// trailing data are still rejected. The older "bundlePath" key is accepted as the
+// bundle.
 func DecodeState(data []byte) (*specs.State, error) {
 	var state struct {
 		specs.State
 		BundlePath string `json:"bundlePath,omitempty"`
 	}
-	if err := decodeStrict(data, &state); err != nil {
+	if err := decode(data, &state, true); err != nil {
 		return nil, err
 	}
 	if state.Bundle == "" {
@@ -57,13 +60,17 @@ func DecodeState(data []byte) (*specs.State, error) {
 }
 
 func decodeStrict(data []byte, target any) error {
+	return decode(data, target, false)
+}
+
+func decode(data []byte, target any, allowUnknown bool) error {
 	if len(bytes.TrimSpace(data)) == 0 {
 		return errors.New("empty document: expected one JSON object")
 	}
 
 	decoder := json.NewDecoder(bytes.NewReader(data))
 	decoder.UseNumber()
-	checker := fieldChecker{decoder: decoder}
+	checker := fieldChecker{decoder: decoder, allowUnknown: allowUnknown}
 	if err := checker.value(reflect.TypeOf(target).Elem(), ""); err != nil {
 		return err
 	}
@@ -73,7 +80,9 @@ func decodeStrict(data []byte, target any) error {
 	}
 
 	strict := json.NewDecoder(bytes.NewReader(data))
-	strict.DisallowUnknownFields()
+	if !allowUnknown {
+		strict.DisallowUnknownFields()
+	}
 	if err := strict.Decode(target); err != nil {
 		return fmt.Errorf("decoding JSON: %w", err)
 	}
@@ -84,6 +93,8 @@ func decodeStrict(data []byte, target any) error {
 // decode into, so that every key is checked against the type's exact JSON names.
 type fieldChecker struct {
 	decoder *json.Decoder
+	// allowUnknown skips keys the type does not define instead of rejecting them.
+	allowUnknown bool
 }
 
 func (c *fieldChecker) value(t reflect.Type, path string) error {
@@ -131,6 +142,9 @@ func (c *fieldChecker) object(path string, field func(string) (reflect.Type, boo
 		seen[key] = true
 
 		fieldType, ok := field(key)
+		if !ok && c.allowUnknown {
+			fieldType, ok = reflect.TypeFor[any](), true
+		}
 		if !ok {
 			return fmt.Errorf("unknown field %q: it is not a runtime-spec field "+
 				"(names are case-sensitive); remove it", keyPath)

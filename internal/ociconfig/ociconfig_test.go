@@ -71,6 +71,7 @@ func TestDecodeStateAcceptsBundlePath(t *testing.T) {
 	cases := map[string]string{
 		"bundle":     `{"ociVersion":"1.0.2","id":"c1","status":"creating","bundle":"/b"}`,
 		"bundlePath": `{"ociVersion":"1.0.2","id":"c1","status":"creating","bundlePath":"/b"}`,
+		"crun root":  `{"ociVersion":"1.0","id":"c1","status":"created","root":"/r","bundle":"/b"}`,
 	}
 	for name, document := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -82,6 +83,13 @@ func TestDecodeStateAcceptsBundlePath(t *testing.T) {
 				t.Errorf("bundle = %q, want /b", state.Bundle)
 			}
 		})
+	}
+}
+
+func TestDecodeStateRejectsDuplicateBundle(t *testing.T) {
+	document := `{"id":"c1","bundle":"/b","bundle":"/"}`
+	if _, err := DecodeState([]byte(document)); err == nil {
+		t.Error("DecodeState accepted a duplicate bundle key")
 	}
 }
 

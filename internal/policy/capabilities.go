@@ -132,7 +132,7 @@ func checkCapabilities(in *Input) []Finding {
 		path := "process.capabilities." + set.name
 		findings = append(findings, Finding{
 			Path:    path,
-			Have:    describeExtra(have, want),
+			Have:    describeChange(have, want),
 			Allowed: allowedCapabilities(in),
 			Action:  Tighten,
 			Edits:   []ociconfig.Edit{{Path: path, Value: want}},
@@ -211,18 +211,35 @@ func containsAll(list, required []string) bool {
 	return true
 }
 
-func describeExtra(have, want []string) string {
-	var dropped []string
+// describeChange describes a capability set that tightening changes: the
+// capabilities it drops, and those it adds to keep them across a change to a
+// non-root user.
+func describeChange(have, want []string) string {
+	var dropped, added []string
 	for _, name := range have {
 		if !slices.Contains(want, name) {
 			dropped = append(dropped, name)
 		}
 	}
-	if len(dropped) == 0 {
-		return strings.Join(have, ", ")
+	for _, name := range want {
+		if !slices.Contains(have, name) {
+			added = append(added, name)
+		}
 	}
-	return fmt.Sprintf("%d capabilities, %d not allowed: %s", len(have), len(dropped),
-		strings.Join(dropped, ", "))
+
+	var parts []string
+	if len(dropped) > 0 {
+		parts = append(parts, fmt.Sprintf("%d capabilities, %d not allowed: %s", len(have),
+			len(dropped), strings.Join(dropped, ", ")))
+	}
+	if len(added) > 0 {
+		parts = append(parts, fmt.Sprintf("lacks %s, which the non-root user keeps only "+
+			"through this set", strings.Join(added, ", ")))
+	}
+	if len(parts) == 0 {
+		return strings.Join(have, ", ") // only the order or duplicates differ
+	}
+	return strings.Join(parts, "; ")
 }
 
 func allowedCapabilities(in *Input) string {

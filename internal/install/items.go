@@ -1,0 +1,149 @@
+package install
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/seawall/seawall/internal/nodeconfig"
+)
+
+// Binaries are the programs Install copies from Options.BinDir.
+var Binaries = []string{"seawall", "seawall-runtime", "seawall-hook"}
+
+// hookStages are the stages seawall-hook is installed for, one hooks.d file
+// each. A hook learns its stage only from its arguments: runc and crun report
+// different container statuses at prestart and poststart.
+var hookStages = []string{"precreate", "prestart", "poststart"}
+
+// hookTimeout is the engine's limit for one hook run, in seconds; seawall-hook
+// gives up sooner, after its own deadline.
+const hookTimeout = 30
+
+// hookFile is a hooks.d definition in the 1.0.0 schema that podman and CRI-O read.
+type hookFile struct {
+	Version string    `json:"version"`
+	Hook    hookEntry `json:"hook"`
+	When    hookWhen  `json:"when"`
+	Stages  []string  `json:"stages"`
+}
+
+type hookEntry struct {
+	Path    string   `json:"path"`
+	Args    []string `json:"args"`
+	Timeout int      `json:"timeout"`
+}
+
+type hookWhen struct {
+	Always bool `json:"always"`
+}
+
+// items lists everything Install writes, directories before their files.
+func items(p paths, o Options) ([]item, error) {
+	list := []item{
+		{path: p.etc, mode: 0o755},
+		{path: p.apps, mode: 0o755},
+		{path: p.config, content: []byte(nodeConfig(p)), mode: 0o644, keepExisting: true},
+	}
+	for _, name := range Binaries {
+		content, err := os.ReadFile(filepath.Join(o.BinDir, name))
+		if err != nil {
+			return nil, fmt.Errorf("reading %s: %w; run make build first", name, err)
+		}
+		list = append(list, item{path: filepath.Join(p.binDir, name), content: content,
+			mode: 0o755})
+	}
+	for _, stage := range hookStages {
+		content, err := hookDefinition(p, stage)
+		if err != nil {
+			return nil, err
+		}
+		list = append(list, item{path: filepath.Join(p.hooksDir, "seawall-"+stage+".json"),
+			content: content, mode: 0o644})
+	}
+	return append(list, item{path: p.dropIn, content: []byte(dropIn(p, o)), mode: 0o644}), nil
+}
+
+func hookDefinition(p paths, stage string) ([]byte, error) {
+	args := []string{"seawall-hook"}
+	if p.config != nodeconfig.DefaultPath {
+		args = append(args, "--config", p.config)
+	}
+	definition := hookFile{
+		Version: "1.0.0",
+		Hook: hookEntry{Path: filepath.Join(p.binDir, "seawall-hook"),
+			Args: append(args, stage), Timeout: hookTimeout},
+		When:   hookWhen{Always: true},
+		Stages: []string{stage},
+	}
+	data, err := json.MarshalIndent(definition, "", "  ")
+	if err != nil {
+		return nil, fmt.Errorf("encoding the %s hook: %w", stage, err)
+	}
+	return append(data, '\n'), nil
+}
+
+// dropIn is the containers.conf drop-in that registers seawall-runtime.
+func dropIn(p paths, o Options) string {
+	var b strings.Builder
+	b.WriteString("# Written by seawall install; seawall uninstall removes it.\n")
+	if o.DefaultRuntime {
+		b.WriteString("[engine]\nruntime = \"seawall\"\n\n")
+	}
+	fmt.Fprintf(&b, "[engine.runtimes]\nseawall = [%q]\n", filepath.Join(p.binDir,
+		"seawall-runtime"))
+	return b.String()
+}
+
+// nodeConfig is the node configuration a new install starts with.
+func nodeConfig(p paths) string {
+	return fmt.Sprintf(`# seawall node configuration, written by seawall install.
+# Every key is described in seawall's README.
+mode: enforce
+manifests_dir: %s
+runtime: %s
+app_annotation: org.archipelago.app
+unmanaged: default
+default_user: "65534:65534"
+decision_log: %s
+syslog_socket: /dev/log
+`, p.apps, preferredRuntime(), p.decisionLog)
+}
+
+// preferredRuntime picks crun, else runc. crun 1.8 refuses hosts that mount
+// cgroup2 beside the v1 controllers, so on such hosts runc comes first.
+func preferredRuntime() string {
+	order := []string{"crun", "runc"}
+	if hybridCgroups() {
+		order = []string{"runc", "crun"}
+	}
+	for _, name := range order {
+		for _, dir := range []string{"/usr/bin", "/usr/sbin", "/usr/local/bin", "/usr/local/sbin"} {
+			path := filepath.Join(dir, name)
+			if info, err := os.Stat(path); err == nil && info.Mode().IsRegular() {
+				return path
+			}
+		}
+	}
+	return "/usr/bin/crun"
+}
+
+// hybridCgroups reports whether cgroup2 is mounted beside cgroup v1 controllers.
+func hybridCgroups() bool {
+	file, err := os.Open("/proc/self/mountinfo")
+	if err != nil {
+		return false
+	}
+	defer file.Close()
+	scanner := bufio.NewScanner(file)
+	for scanner.Scan() {
+		fields := strings.Fields(scanner.Text())
+		if len(fields) > 4 && fields[4] == "/sys/fs/cgroup/unified" {
+			return true
+		}
+	}
+	return false
+}
