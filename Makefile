@@ -5,7 +5,7 @@ GO ?= go
 BIN := bin
 COMMANDS := ./cmd/seawall ./cmd/seawall-runtime ./cmd/seawall-hook
 
-.PHONY: all build deps test unit e2e lint demo bench clean
+.PHONY: all build deps test unit e2e lint demo bench install uninstall clean
 
 all: build
 
@@ -32,6 +32,15 @@ e2e: deps
 
 demo: deps build
 	bash scripts/demo.sh
+
+# seawall install copies the binaries, the hook definitions, the containers.conf
+# drop-in and the node files; INSTALL_FLAGS passes options such as --root DIR or
+# --default-runtime.
+install: build
+	$(BIN)/seawall install $(INSTALL_FLAGS)
+
+uninstall: build
+	$(BIN)/seawall uninstall $(INSTALL_FLAGS)
 
 clean:
 	rm -rf $(BIN)
