@@ -58,7 +58,7 @@ podman --root "$work/storage" --runroot "$work/run" import --quiet "$work/rootfs
 
 step "1. electrs started with podman's defaults (root, 11 capabilities, writable root)"
 show podman run --annotation org.archipelago.app=electrs $image sh -c "'$probe'"
-sw_podman run --rm --cidfile "$work/electrs.cid" "${run_options[@]}" \
+sw_podman run --cidfile "$work/electrs.cid" "${run_options[@]}" \
   --annotation org.archipelago.app=electrs "$image" sh -c "$probe" || true
 echo
 echo "seawall tightened it; the decision it recorded:"
@@ -69,7 +69,7 @@ step "2. wireguard with --cap-add NET_ADMIN and --device /dev/net/tun, as its ma
 if [ -c /dev/net/tun ]; then
   show podman run --cap-add NET_ADMIN --device /dev/net/tun \
     --annotation org.archipelago.app=wireguard $image sh -c "'$probe'"
-  sw_podman run --rm "${run_options[@]}" --cap-add NET_ADMIN --device /dev/net/tun \
+  sw_podman run "${run_options[@]}" --cap-add NET_ADMIN --device /dev/net/tun \
     --annotation org.archipelago.app=wireguard "$image" sh -c "$probe" || true
 else
   echo "skipped: this machine has no /dev/net/tun"
@@ -78,7 +78,7 @@ fi
 step "3. electrs with --privileged"
 show podman run --privileged --annotation org.archipelago.app=electrs $image id
 status=0
-sw_podman run --rm --cidfile "$work/privileged.cid" "${run_options[@]}" --privileged \
+sw_podman run --cidfile "$work/privileged.cid" "${run_options[@]}" --privileged \
   --annotation org.archipelago.app=electrs "$image" id || status=$?
 echo "podman exited with status $status: seawall rejected the container"
 show seawall explain "$(cut -c1-12 "$work/privileged.cid")"

@@ -60,12 +60,16 @@ func (h *hookNode) run(t *testing.T, args ...string) (string, string, error) {
 }
 
 // runContainer runs a container and returns its output, podman's error output,
-// the error and the container id podman assigned.
+// the error and the container id podman assigned. Like podman.runContainer, it
+// removes the container afterwards instead of using --rm.
 func (h *hookNode) runContainer(t *testing.T, options []string, command ...string) (string,
 	string, error, string) {
 	t.Helper()
 	cidFile := filepath.Join(t.TempDir(), "cid")
-	args := append(append([]string{"run", "--rm", "--cidfile", cidFile}, runArgs...), options...)
+	name := containerID("hook")
+	t.Cleanup(func() { h.run(t, "rm", "--force", "--time", "0", name) })
+	args := append(append([]string{"run", "--name", name, "--cidfile", cidFile}, runArgs...),
+		options...)
 	stdout, stderr, err := h.run(t, append(append(args, testImage), command...)...)
 	id, _ := os.ReadFile(cidFile)
 	return stdout, stderr, err, strings.TrimSpace(string(id))

@@ -78,10 +78,15 @@ func (p *podman) run(t *testing.T, args ...string) (string, string, error) {
 var runArgs = []string{"--network=none", "--ulimit", "nofile=1024:1024", "--ulimit",
 	"nproc=1024:1024"}
 
+// runContainer runs a container to its end. It is removed afterwards rather than
+// with --rm: podman 4.3's run --rm at times fails to read the exit code of a
+// container that has just exited ("no such exit code").
 func (p *podman) runContainer(t *testing.T, options []string, command ...string) (string,
 	string, error) {
 	t.Helper()
-	args := append(append([]string{"run", "--rm"}, runArgs...), options...)
+	name := containerID("run")
+	t.Cleanup(func() { p.run(t, "rm", "--force", "--time", "0", name) })
+	args := append(append([]string{"run", "--name", name}, runArgs...), options...)
 	args = append(append(args, testImage), command...)
 	return p.run(t, args...)
 }

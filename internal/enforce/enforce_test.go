@@ -147,7 +147,11 @@ func TestEnforceAuditModeChangesNothing(t *testing.T) {
 	spec.Annotations[policy.PodmanPrivilegedAnnotation] = "TRUE"
 	privileged := testconfig.Encode(t, spec)
 
-	for name, config := range map[string][]byte{"lax": original, "privileged": privileged} {
+	for _, tc := range []struct {
+		name   string
+		config []byte
+	}{{"lax", original}, {"privileged", privileged}} {
+		name, config := tc.name, tc.config
 		result, err := e.Enforce(Request{Command: "create", Config: config})
 		if err != nil {
 			t.Fatalf("%s: audit mode rejected: %v", name, err)
