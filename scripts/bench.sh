@@ -15,7 +15,11 @@ echo "== Pipeline steps on podman's default config (go test -bench)"
 go test -run '^$' -bench . -benchtime 2s -count 3 ./internal/enforce/
 
 work=$(mktemp -d /tmp/seawall-bench.XXXXXX)
-trap 'rm -rf "$work"' EXIT
+cleanup() {
+  podman --root "$work/storage" --runroot "$work/run" system reset --force >/dev/null 2>&1 || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
 runc=$(command -v runc)
 
 # A node, a busybox bundle with a lax config, and the same config tightened.
@@ -53,3 +57,19 @@ hyperfine --warmup 5 --runs 60 \
   -n "seawall-runtime run, lax config" \
   "cp $work/lax.json $work/bundle/config.json && \
    bin/seawall-runtime --seawall-config $work/config.yaml run --bundle $work/bundle bench-c"
+
+echo
+echo "== A podman container start (busybox true), without and with seawall-hook installed"
+bin/seawall install --root "$work/root" >/dev/null
+cp "$work/config.yaml" "$work/root/etc/seawall/config.yaml"
+tar -C "$work/bundle/rootfs" -cf "$work/rootfs.tar" .
+podman=(podman --root "$work/storage" --runroot "$work/run" --cgroup-manager cgroupfs
+  --runtime "$runc")
+"${podman[@]}" import --quiet "$work/rootfs.tar" localhost/seawall-bench:1 >/dev/null
+options="--network=none --ulimit nofile=1024:1024 --ulimit nproc=1024:1024"
+options="$options --annotation org.archipelago.app=electrs localhost/seawall-bench:1 true"
+hyperfine --warmup 3 --runs 30 \
+  -n "podman run" \
+  "${podman[*]} --hooks-dir $work/no-hooks run $options" \
+  -n "podman run, seawall-hook at precreate, prestart and poststart" \
+  "${podman[*]} --hooks-dir $work/root/usr/share/containers/oci/hooks.d run $options"
