@@ -87,6 +87,27 @@ show seawall explain "$(cut -c1-12 "$work/privileged.cid")"
 head -n 20 "$work/privileged.txt"
 echo "... $(grep -c '^REJECT' "$work/privileged.txt") rejected fields in all"
 
+step "4. The same through the OCI hook, with podman's own runc and no wrapper"
+show seawall install --root "$work/root"
+"$bin/seawall" install --root "$work/root" | grep -E 'hooks.d/|containers.conf.d/'
+cp "$work/node/config.yaml" "$work/root/etc/seawall/config.yaml"
+hook_podman() {
+  podman --root "$work/storage" --runroot "$work/run" --cgroup-manager cgroupfs \
+    --runtime "$(command -v runc)" --hooks-dir "$work/root/usr/share/containers/oci/hooks.d" "$@"
+}
+show podman --hooks-dir ... run --annotation org.archipelago.app=electrs $image sh -c "'$probe'"
+hook_podman run --cidfile "$work/hook.cid" "${run_options[@]}" \
+  --annotation org.archipelago.app=electrs "$image" sh -c "$probe" || true
+"$bin/seawall" explain --config "$work/node/config.yaml" "$(cut -c1-12 "$work/hook.cid")" \
+  | grep -E '^(container|seawall-hook)'
+echo
+show podman --hooks-dir ... run --privileged --annotation org.archipelago.app=electrs $image id
+hook_podman run --cidfile "$work/hook-privileged.cid" "${run_options[@]}" --privileged \
+  --annotation org.archipelago.app=electrs "$image" id 2>&1 | tail -n 1 || true
+"$bin/seawall" explain --config "$work/node/config.yaml" \
+  "$(cut -c1-12 "$work/hook-privileged.cid")" | grep -E '^(seawall-hook|REJECT|  fix)' \
+  | sed -n '1,3p'
+
 step "Done"
 echo "Every decision is in the decision log, one JSON line each:"
 wc -l "$work/node/decisions.jsonl"
