@@ -15,8 +15,11 @@ echo "== Pipeline steps on podman's default config (go test -bench)"
 go test -run '^$' -bench . -benchtime 2s -count 3 ./internal/enforce/
 
 work=$(mktemp -d /tmp/seawall-bench.XXXXXX)
+podman_own=(podman --root "$work/storage" --runroot "$work/run" --tmpdir "$work/tmp"
+  --cgroup-manager cgroupfs)
 cleanup() {
-  podman --root "$work/storage" --runroot "$work/run" system reset --force >/dev/null 2>&1 || true
+  "${podman_own[@]}" rm --all --force --time 0 >/dev/null 2>&1 || true
+  "${podman_own[@]}" rmi --all --force >/dev/null 2>&1 || true
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -63,8 +66,7 @@ echo "== A podman container start (busybox true), without and with seawall-hook 
 bin/seawall install --root "$work/root" >/dev/null
 cp "$work/config.yaml" "$work/root/etc/seawall/config.yaml"
 tar -C "$work/bundle/rootfs" -cf "$work/rootfs.tar" .
-podman=(podman --root "$work/storage" --runroot "$work/run" --cgroup-manager cgroupfs
-  --runtime "$runc")
+podman=("${podman_own[@]}" --runtime "$runc")
 "${podman[@]}" import --quiet "$work/rootfs.tar" localhost/seawall-bench:1 >/dev/null
 options="--network=none --ulimit nofile=1024:1024 --ulimit nproc=1024:1024"
 options="$options --annotation org.archipelago.app=electrs localhost/seawall-bench:1 true"

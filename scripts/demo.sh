@@ -9,8 +9,17 @@ bin=$PWD/bin
 work=$(mktemp -d /tmp/seawall-demo.XXXXXX)
 image=localhost/seawall-demo:1.0
 
+# podman with a storage, state and temporary directory of the demo's own.
+# "podman system reset" is not used for the cleanup: it also deletes state that
+# every podman store of the host shares.
+podman_own() {
+  podman --root "$work/storage" --runroot "$work/run" --tmpdir "$work/tmp" \
+    --cgroup-manager cgroupfs "$@"
+}
+
 cleanup() {
-  podman --root "$work/storage" --runroot "$work/run" system reset --force >/dev/null 2>&1 || true
+  podman_own rm --all --force --time 0 >/dev/null 2>&1 || true
+  podman_own rmi --all --force >/dev/null 2>&1 || true
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -23,12 +32,11 @@ show() {
   printf '$ %s\n' "$*"
 }
 
-# sw_podman runs podman with seawall-runtime as its runtime. conmon gives the
-# runtime no environment, so the node configuration travels as a runtime flag.
+# sw_podman runs podman with seawall-runtime as its runtime, through a launcher
+# that passes the demo's node configuration: the runtime gets no environment,
+# and podman's cleanup calls carry no --runtime-flag.
 sw_podman() {
-  podman --root "$work/storage" --runroot "$work/run" --cgroup-manager cgroupfs \
-    --runtime "$bin/seawall-runtime" --runtime-flag "seawall-config=$work/node/config.yaml" \
-    "$@"
+  podman_own --runtime "$work/node/seawall-runtime" "$@"
 }
 
 run_options=(--network=none --ulimit nofile=1024:1024 --ulimit nproc=1024:1024)
@@ -49,12 +57,14 @@ decision_log: $work/node/decisions.jsonl
 EOF
 chmod 644 "$work/node/config.yaml" "$work/node/apps/"*.yaml
 cat "$work/node/config.yaml"
+printf '#!/bin/sh\nexec %s --seawall-config=%s "$@"\n' "$bin/seawall-runtime" \
+  "$work/node/config.yaml" >"$work/node/seawall-runtime"
+chmod 755 "$work/node/seawall-runtime"
 
 cp /bin/busybox "$work/rootfs/bin/busybox"
 for applet in sh id grep touch ip; do ln -s busybox "$work/rootfs/bin/$applet"; done
 tar -C "$work/rootfs" -cf "$work/rootfs.tar" .
-podman --root "$work/storage" --runroot "$work/run" import --quiet "$work/rootfs.tar" "$image" \
-  >/dev/null
+podman_own import --quiet "$work/rootfs.tar" "$image" >/dev/null
 
 step "1. electrs started with podman's defaults (root, 11 capabilities, writable root)"
 show podman run --annotation org.archipelago.app=electrs $image sh -c "'$probe'"
@@ -92,8 +102,8 @@ show seawall install --root "$work/root"
 "$bin/seawall" install --root "$work/root" | grep -E 'hooks.d/|containers.conf.d/'
 cp "$work/node/config.yaml" "$work/root/etc/seawall/config.yaml"
 hook_podman() {
-  podman --root "$work/storage" --runroot "$work/run" --cgroup-manager cgroupfs \
-    --runtime "$(command -v runc)" --hooks-dir "$work/root/usr/share/containers/oci/hooks.d" "$@"
+  podman_own --runtime "$(command -v runc)" \
+    --hooks-dir "$work/root/usr/share/containers/oci/hooks.d" "$@"
 }
 show podman --hooks-dir ... run --annotation org.archipelago.app=electrs $image sh -c "'$probe'"
 hook_podman run --cidfile "$work/hook.cid" "${run_options[@]}" \

@@ -197,8 +197,9 @@ func parseFlag(table flagTable, args []string) (arg, int, error) {
 	name, value, hasValue := strings.Cut(body, "=")
 	spec, ok := table[name]
 	if !ok {
-		return arg{}, 0, fmt.Errorf("unknown flag %q: seawall-runtime rejects flags it cannot "+
-			"parse, since it cannot tell what they change; use the runc or crun spelling", element)
+		return arg{}, 0, fmt.Errorf("unsupported flag %q: seawall-runtime accepts only the "+
+			"flags and spellings it can parse without doubt, since it cannot tell what others "+
+			"change; write --name value or --name=value", element)
 	}
 
 	a := arg{raw: []string{element}, name: spec.canonical, value: value, hasValue: hasValue,

@@ -144,10 +144,10 @@ func TestParseRejects(t *testing.T) {
 		args    []string
 		message string
 	}{
-		{"unknown global flag", []string{"--frobnicate", "create", "c1"}, "unknown flag"},
-		{"unknown create flag", []string{"create", "--privileged", "c1"}, "unknown flag"},
-		{"short flag cluster", []string{"run", "-db", "/b", "c1"}, "unknown flag"},
-		{"abbreviated long flag", []string{"create", "--bund", "/b", "c1"}, "unknown flag"},
+		{"unknown global flag", []string{"--frobnicate", "create", "c1"}, "unsupported flag"},
+		{"unknown create flag", []string{"create", "--privileged", "c1"}, "unsupported flag"},
+		{"short flag cluster", []string{"run", "-db", "/b", "c1"}, "unsupported flag"},
+		{"abbreviated long flag", []string{"create", "--bund", "/b", "c1"}, "unsupported flag"},
 		{"missing value", []string{"create", "c1", "--bundle"}, "needs a value"},
 		{"bundle twice", []string{"create", "-b", "/a", "--bundle", "/b", "c1"},
 			"given 2 times"},

@@ -33,6 +33,9 @@ var processFlags = []string{"user", "cap", "additional-gids", "no-new-privs", "a
 // container's config and the exec flags.
 func enforceExec(inv *Invocation, enforcer *enforce.Enforcer, runtime string) error {
 	req := enforce.Request{Command: "exec", ContainerID: inv.ContainerID}
+	if err := checkInvocation(inv); err != nil {
+		return enforcer.Reject(req, err)
+	}
 	bundle, err := containerBundle(runtime, inv)
 	if err != nil {
 		return enforcer.Reject(req, err)
@@ -51,6 +54,11 @@ func enforceExec(inv *Invocation, enforcer *enforce.Enforcer, runtime string) er
 		if countFlag(inv.Args, name) > 0 {
 			return enforcer.Reject(req, fmt.Errorf("exec: --%s together with --process: "+
 				"the runtime ignores one of them; put the setting into the process file", name))
+		}
+	}
+	for _, path := range []string{filepath.Dir(inv.ProcessFile), inv.ProcessFile} {
+		if err := checkPrivate(path); err != nil {
+			return enforcer.Reject(req, err)
 		}
 	}
 	data, info, err := ociconfig.ReadFile(inv.ProcessFile)
@@ -102,9 +110,11 @@ func containerBundle(runtime string, inv *Invocation) (string, error) {
 }
 
 // enforceExecFlags evaluates the process that the exec flags describe and
-// rewrites the flags so that the runtime builds the tightened process. A
-// tightening that flags cannot express, because the container's own process does
-// not comply, rejects the exec.
+// rewrites the flags so that the runtime builds the tightened process. The user
+// and no-new-privs flags are always given explicitly: crun 1.8's exec, unlike
+// runc's, starts the process as uid 0 without no_new_privs unless told, whatever
+// the container's config says. A tightening that flags cannot express, because
+// the container's own process does not comply, rejects the exec.
 func enforceExecFlags(inv *Invocation, enforcer *enforce.Enforcer, req enforce.Request) error {
 	spec, err := ociconfig.DecodeSpec(req.Config)
 	if err != nil {
@@ -122,14 +132,14 @@ func enforceExecFlags(inv *Invocation, enforcer *enforce.Enforcer, req enforce.R
 	}
 
 	result, err := enforcer.Enforce(req)
-	if err != nil || !result.Changed {
+	if err != nil {
 		return err
 	}
 	want, err := ociconfig.DecodeProcess(result.Output)
 	if err != nil {
 		return enforcer.Reject(req, err)
 	}
-	inv.Args = rewriteExecFlags(inv.Args, process, want)
+	inv.Args = rewriteExecFlags(inv.Args, want)
 
 	rebuilt, err := processFromFlags(*spec.Process, inv.Args)
 	if err != nil || !reflect.DeepEqual(normalize(rebuilt), normalize(*want)) {
@@ -203,17 +213,25 @@ func applyCapability(process *specs.Process, name string) {
 		process.Capabilities = &specs.LinuxCapabilities{}
 	}
 	caps := process.Capabilities
-	caps.Bounding = append(slices.Clone(caps.Bounding), name)
-	caps.Effective = append(slices.Clone(caps.Effective), name)
-	caps.Permitted = append(slices.Clone(caps.Permitted), name)
+	caps.Bounding = appendMissing(caps.Bounding, name)
+	caps.Effective = appendMissing(caps.Effective, name)
+	caps.Permitted = appendMissing(caps.Permitted, name)
 	if caps.Inheritable != nil {
-		caps.Ambient = append(slices.Clone(caps.Ambient), name)
+		caps.Ambient = appendMissing(caps.Ambient, name)
 	}
+}
+
+// appendMissing returns a copy of list with name added unless it has it already.
+func appendMissing(list []string, name string) []string {
+	if slices.Contains(list, name) {
+		return list
+	}
+	return append(slices.Clone(list), name)
 }
 
 // rewriteExecFlags replaces the user, group, capability and no-new-privs flags
 // with ones that produce want.
-func rewriteExecFlags(args []arg, have specs.Process, want *specs.Process) []arg {
+func rewriteExecFlags(args []arg, want *specs.Process) []arg {
 	var kept []arg
 	var bounding []string
 	if want.Capabilities != nil {
@@ -231,16 +249,20 @@ func rewriteExecFlags(args []arg, have specs.Process, want *specs.Process) []arg
 		kept = append(kept, a)
 	}
 
-	user := fmt.Sprintf("%d:%d", want.User.UID, want.User.GID)
-	kept = append(kept, valueArg("user", user))
+	added := []arg{valueArg("user", fmt.Sprintf("%d:%d", want.User.UID, want.User.GID))}
 	for _, gid := range want.User.AdditionalGids {
-		kept = append(kept, valueArg("additional-gids", strconv.FormatUint(uint64(gid), 10)))
+		added = append(added, valueArg("additional-gids", strconv.FormatUint(uint64(gid), 10)))
 	}
 	if want.NoNewPrivileges {
-		kept = append(kept, arg{raw: []string{"--no-new-privs"}, name: "no-new-privs",
+		added = append(added, arg{raw: []string{"--no-new-privs"}, name: "no-new-privs",
 			kind: boolFlag})
 	}
-	return kept
+	// The flags go before a "--", after which the runtime reads only the container id.
+	end := slices.IndexFunc(kept, func(a arg) bool { return !a.isFlag() && a.raw[0] == "--" })
+	if end < 0 {
+		end = len(kept)
+	}
+	return slices.Insert(kept, end, added...)
 }
 
 func valueArg(name, value string) arg {

@@ -33,8 +33,7 @@ func Main(args []string, stderr io.Writer) int {
 		return reject(nil, stderr, fmt.Errorf("invalid command line: %w", err))
 	}
 
-	configPath, explicit := nodeconfig.Resolve(inv.SeawallConfig())
-	config, err := nodeconfig.Load(configPath, explicit)
+	config, err := loadConfig(inv, stderr)
 	if err != nil {
 		return reject(inv, stderr, err)
 	}
@@ -51,9 +50,27 @@ func Main(args []string, stderr io.Writer) int {
 	}
 
 	argv := append([]string{runtime}, inv.RuntimeArgs()...)
-	env := append(os.Environ(), activeEnv+"=1")
+	env := append(os.Environ(), activeEnv+"="+runtime+" from "+configName(config))
 	err = syscall.Exec(runtime, argv, env)
 	return reject(inv, stderr, fmt.Errorf("starting runtime %q: %w", runtime, err))
+}
+
+// loadConfig loads the node configuration. A command that starts no process,
+// such as kill or delete, still runs when the configuration is unusable, with
+// the default runtime, so that containers can be stopped and removed while an
+// admin repairs the file; the problem is reported on stderr.
+func loadConfig(inv *Invocation, stderr io.Writer) (*nodeconfig.Config, error) {
+	config, err := nodeconfig.Load(nodeconfig.Resolve(inv.SeawallConfig()))
+	if err == nil || inv.Enforced() {
+		return config, err
+	}
+	fallback, fallbackErr := nodeconfig.LoadDefaults()
+	if fallbackErr != nil {
+		return nil, err
+	}
+	fmt.Fprintf(stderr, "seawall: warning: %v; running %s with the default runtime %s\n",
+		err, inv.Command, fallback.Runtime)
+	return fallback, nil
 }
 
 func enforceInvocation(inv *Invocation, enforcer *enforce.Enforcer, runtime string) error {
@@ -63,6 +80,14 @@ func enforceInvocation(inv *Invocation, enforcer *enforce.Enforcer, runtime stri
 
 	req := enforce.Request{Command: inv.Command, ContainerID: inv.ContainerID,
 		Bundle: inv.Bundle}
+	if err := checkInvocation(inv); err != nil {
+		return enforcer.Reject(req, err)
+	}
+	for _, path := range []string{inv.Bundle, filepath.Dir(inv.ConfigFile), inv.ConfigFile} {
+		if err := checkPrivate(path); err != nil {
+			return enforcer.Reject(req, err)
+		}
+	}
 	data, info, err := ociconfig.ReadFile(inv.ConfigFile)
 	if err != nil {
 		return enforcer.Reject(req, err)
@@ -88,9 +113,9 @@ func realRuntime(config *nodeconfig.Config) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	if os.Getenv(activeEnv) != "" {
-		return "", fmt.Errorf("runtime %q started seawall-runtime again; set runtime in %s "+
-			"to crun or runc itself", runtime, configName(config))
+	if outer := os.Getenv(activeEnv); outer != "" {
+		return "", fmt.Errorf("seawall-runtime was started by the runtime %s, which leads "+
+			"back to seawall-runtime; set runtime there to crun or runc itself", outer)
 	}
 	self, err := os.Stat("/proc/self/exe")
 	if err != nil {
@@ -122,6 +147,7 @@ func reject(inv *Invocation, stderr io.Writer, err error) int {
 	if !errors.As(err, &rejection) && !strings.HasPrefix(message, "seawall: ") {
 		message = "seawall: rejected: " + message
 	}
+	message = podmanSafe.Replace(message)
 	fmt.Fprintln(stderr, message)
 
 	if inv != nil && inv.Log() != "" {
@@ -131,6 +157,13 @@ func reject(inv *Invocation, stderr io.Writer, err error) int {
 	}
 	return 1
 }
+
+// podmanSafe rewords system error texts that podman 4.3 searches a runtime's
+// error output for. It reports "no such file or directory" as a missing runtime
+// command (exit 127) and "permission denied" as a permission error of its own
+// (exit 126), hiding seawall's message.
+var podmanSafe = strings.NewReplacer("no such file or directory", "does not exist",
+	"permission denied", "access denied")
 
 // appendRuntimeLog writes one error entry the way runc and crun write theirs,
 // since the engine reads the runtime's failure from that file.

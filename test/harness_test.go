@@ -5,7 +5,6 @@ package e2e
 
 import (
 	"bufio"
-	"bytes"
 	"debug/elf"
 	"encoding/json"
 	"fmt"
@@ -210,6 +209,22 @@ func newNode(t *testing.T, runtime string, extra string) *node {
 	return n
 }
 
+// launcher writes and returns a script that starts seawall-runtime with the
+// node's configuration, as seawall install --root writes one. Podman passes
+// --runtime-flag options on most runtime calls but not on those of its cleanup
+// process, which would then use another configuration and runtime.
+func (n *node) launcher(t *testing.T) string {
+	t.Helper()
+	path := filepath.Join(n.dir, "seawall-runtime")
+	script := fmt.Sprintf("#!/bin/sh\nexec %s --seawall-config=%s \"$@\"\n",
+		filepath.Join(env.bin, "seawall-runtime"), n.config)
+	writeFile(t, path, script)
+	if err := os.Chmod(path, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
 func writeFile(t *testing.T, path, content string) {
 	t.Helper()
 	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
@@ -356,27 +371,38 @@ func checkEnforced(t *testing.T, s status) {
 	}
 }
 
-// command runs a program with a deadline and returns its stdout, stderr and error.
+// command runs a program with a deadline and returns its stdout, stderr and
+// error. Output goes through files, not pipes: a container started by "create"
+// keeps its stdio open after the runtime exits, and a pipe would not close.
 func command(t *testing.T, env []string, name string, args ...string) (string, string, error) {
 	t.Helper()
+	dir := t.TempDir()
+	stdout, err := os.Create(filepath.Join(dir, "stdout"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stdout.Close()
+	stderr, err := os.Create(filepath.Join(dir, "stderr"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stderr.Close()
+
 	cmd := exec.Command(name, args...)
 	cmd.Env = append(os.Environ(), env...)
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	// A container started by "create" can keep the output pipes open after the
-	// runtime exits; stop waiting for them shortly after it does.
-	cmd.WaitDelay = 5 * time.Second
+	cmd.Stdout, cmd.Stderr = stdout, stderr
 	if err := cmd.Start(); err != nil {
 		return "", "", err
 	}
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait() }()
 	select {
-	case err := <-done:
-		return stdout.String(), stderr.String(), err
+	case err = <-done:
 	case <-time.After(2 * time.Minute):
 		cmd.Process.Kill()
 		t.Fatalf("%s %v timed out after 2 minutes", name, args)
-		return "", "", nil
 	}
+	output, _ := os.ReadFile(stdout.Name())
+	errors, _ := os.ReadFile(stderr.Name())
+	return string(output), string(errors), err
 }

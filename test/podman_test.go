@@ -1,8 +1,10 @@
 package e2e
 
 import (
+	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -11,11 +13,13 @@ import (
 // testImage is the busybox image the podman tests import from the rootfs.
 const testImage = "localhost/seawall-e2e:1.0"
 
-// podmanStorage is a podman storage root of the tests' own, so that the tests
-// touch no container or image of the host's.
+// podmanStorage is a podman storage root, state directory and temporary
+// directory of the tests' own, so that the tests touch no container, image or
+// state of the host's podman.
 type podmanStorage struct {
 	root    string
 	runroot string
+	tmpdir  string
 }
 
 var (
@@ -24,13 +28,18 @@ var (
 )
 
 func (s *podmanStorage) args() []string {
-	return []string{"--root", s.root, "--runroot", s.runroot, "--cgroup-manager", "cgroupfs"}
+	return []string{"--root", s.root, "--runroot", s.runroot, "--tmpdir", s.tmpdir,
+		"--cgroup-manager", "cgroupfs"}
 }
 
-// reset removes every container and image of the storage.
+// reset removes every container and image of the storage. It does not use
+// "podman system reset", which also deletes state that all of the host's podman
+// stores share, such as /run/libpod.
 func (s *podmanStorage) reset() {
-	args := append(s.args(), "system", "reset", "--force")
-	exec.Command("podman", args...).Run()
+	for _, command := range [][]string{{"rm", "--all", "--force", "--time", "0"},
+		{"rmi", "--all", "--force"}} {
+		exec.Command("podman", append(s.args(), command...)...).Run()
+	}
 }
 
 // podman runs podman through seawall-runtime over one real runtime.
@@ -57,7 +66,8 @@ func storageFor(t *testing.T, rt ociRuntime) *podmanStorage {
 		return s
 	}
 	dir := filepath.Join(env.root, "podman-"+rt.name)
-	s := &podmanStorage{root: filepath.Join(dir, "storage"), runroot: filepath.Join(dir, "run")}
+	s := &podmanStorage{root: filepath.Join(dir, "storage"), runroot: filepath.Join(dir, "run"),
+		tmpdir: filepath.Join(dir, "tmp")}
 	args := append(s.args(), "import", env.archive, testImage)
 	if _, stderr, err := rt.run(t, "podman", args...); err != nil {
 		t.Fatalf("podman import: %v\n%s", err, stderr)
@@ -66,11 +76,11 @@ func storageFor(t *testing.T, rt ociRuntime) *podmanStorage {
 	return s
 }
 
-// run runs a podman command with seawall-runtime as the runtime.
+// run runs a podman command with seawall-runtime, through the node's launcher,
+// as the runtime.
 func (p *podman) run(t *testing.T, args ...string) (string, string, error) {
 	t.Helper()
-	full := append(p.storage.args(), "--runtime", seawallRuntime(),
-		"--runtime-flag", "seawall-config="+p.node.config)
+	full := append(p.storage.args(), "--runtime", p.node.launcher(t))
 	return p.runtime.run(t, "podman", append(full, args...)...)
 }
 
@@ -205,4 +215,83 @@ func TestPodmanExecIsTightened(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestPodmanRemovalReachesTheRuntime(t *testing.T) {
+	for _, rt := range runtimes(t) {
+		t.Run(rt.name, func(t *testing.T) {
+			p := newPodman(t, rt, "")
+			cidFile := filepath.Join(t.TempDir(), "cid")
+			args := append(append([]string{"run", "--rm", "--cidfile", cidFile}, runArgs...),
+				testImage, "true")
+			p.run(t, args...) // the exit code can be lost to podman's --rm race
+			id, err := os.ReadFile(cidFile)
+			if err != nil {
+				t.Fatalf("podman wrote no container id: %v", err)
+			}
+			p.run(t, "rm", "--force", "--time", "0", string(id))
+
+			// podman's cleanup process deletes the container with a runtime call
+			// that carries no --runtime-flag; it must still reach the real runtime.
+			if stdout, _, err := rt.run(t, rt.path, "state", string(id)); err == nil {
+				t.Errorf("%s still has the removed container:\n%s", rt.name, stdout)
+			}
+		})
+	}
+}
+
+func TestPodmanRunRejectsHostAccess(t *testing.T) {
+	annotate := func(app string) []string {
+		return []string{"--annotation", "org.archipelago.app=" + app}
+	}
+	cases := []struct {
+		name    string
+		options []string
+		message string
+	}{
+		{"user namespace mapping the app's uid to root",
+			append(annotate(testAppID), "--uidmap", "0:200000:1500", "--uidmap", "1500:0:1",
+				"--uidmap", "1501:201501:1000", "--gidmap", "0:200000:5000",
+				"--rootfs", env.rootfs), "linux.uidMappings: container ids 1500-1500 map to host ids 0-0"},
+		{"another device under the manifest's device path",
+			append(annotate("wireguard"), "--device", "/dev/null:/dev/net/tun"),
+			"/dev/net/tun is c 1:3 in the config but c 10:200 on the host"},
+		{"crun's keep original groups annotation",
+			append(annotate(testAppID), "--annotation", "run.oci.keep_original_groups=1"),
+			"annotations.run.oci.keep_original_groups"},
+		{"the host's network namespace", append(annotate(testAppID), "--network=host"),
+			"no network namespace"},
+	}
+	for _, rt := range runtimes(t) {
+		for _, tc := range cases {
+			t.Run(rt.name+"/"+tc.name, func(t *testing.T) {
+				if strings.Contains(tc.name, "device") && !deviceExists("/dev/net/tun") {
+					t.Skip("this host has no /dev/net/tun")
+				}
+				p := newPodman(t, rt, "")
+				name := containerID("host")
+				t.Cleanup(func() { p.run(t, "rm", "--force", "--time", "0", name) })
+				args := append([]string{"run", "--name", name, "--ulimit", "nofile=1024:1024",
+					"--ulimit", "nproc=1024:1024"}, tc.options...)
+				if !strings.Contains(tc.name, "network") {
+					args = append(args, "--network=none")
+				}
+				if !slices.Contains(tc.options, "--rootfs") {
+					args = append(args, testImage)
+				}
+				stdout, stderr, err := p.run(t, append(args, "echo", "started")...)
+				if err == nil || strings.Contains(stdout, "started") {
+					t.Fatalf("the container started: %s", stdout)
+				}
+				if !strings.Contains(stderr, tc.message) {
+					t.Errorf("podman's error lacks %q:\n%s", tc.message, stderr)
+				}
+			})
+		}
+	}
+}
+
+func deviceExists(path string) bool {
+	info, err := os.Stat(path)
+	return err == nil && info.Mode()&os.ModeCharDevice != 0
 }

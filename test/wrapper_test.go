@@ -7,6 +7,8 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
 )
 
 func seawallRuntime() string {
@@ -217,4 +219,81 @@ func exitCode(err error) int {
 		return exit.ExitCode()
 	}
 	return -1
+}
+
+func TestWrapperRejectsUnsafeInvocations(t *testing.T) {
+	for _, rt := range runtimes(t) {
+		t.Run(rt.name, func(t *testing.T) {
+			n := newNode(t, rt.path, "")
+			lax := laxSpec(t, env.rootfs, "true")
+			lax.Annotations = map[string]string{"org.archipelago.app": testAppID}
+			dir := bundle(t, lax)
+			writable := bundle(t, lax)
+			if err := os.Chmod(writable, 0o777); err != nil {
+				t.Fatal(err)
+			}
+			twice := laxSpec(t, env.rootfs, "true")
+			twice.Linux.Namespaces = append(twice.Linux.Namespaces,
+				specs.LinuxNamespace{Type: specs.UTSNamespace, Path: "/proc/self/ns/uts"})
+			duplicate := bundle(t, twice)
+
+			cases := []struct {
+				name    string
+				args    []string
+				message string
+			}{
+				{"preserved descriptors", []string{"run", "--preserve-fds", "1", "-b", dir},
+					"--preserve-fds 1"},
+				{"relative config file", []string{"run", "--config", "config.json", "-b", dir},
+					"is relative"},
+				{"bundle writable by others", []string{"run", "-b", writable},
+					"writable by group or others"},
+				{"namespace listed twice", []string{"run", "-b", duplicate}, "uts listed twice"},
+			}
+			for _, tc := range cases {
+				args := append([]string{"--seawall-config", n.config}, tc.args...)
+				_, stderr, err := rt.run(t, seawallRuntime(),
+					append(args, containerID("unsafe"))...)
+				if exitCode(err) != 1 || !strings.Contains(stderr, tc.message) {
+					t.Errorf("%s: exit %d, stderr %q; want 1 and %q", tc.name, exitCode(err),
+						stderr, tc.message)
+				}
+			}
+		})
+	}
+}
+
+func TestWrapperExecFlagsAreTightened(t *testing.T) {
+	for _, rt := range runtimes(t) {
+		t.Run(rt.name, func(t *testing.T) {
+			n := newNode(t, rt.path, "")
+			spec := laxSpec(t, env.rootfs, "sleep", "120")
+			spec.Annotations = map[string]string{"org.archipelago.app": testAppID}
+			dir := bundle(t, spec)
+			id := containerID("exec")
+			t.Cleanup(func() { rt.run(t, rt.path, "delete", "--force", id) })
+			for _, command := range []string{"create", "start"} {
+				args := []string{"--seawall-config", n.config, command}
+				if command == "create" {
+					args = append(args, "--bundle", dir)
+				}
+				if _, stderr, err := rt.run(t, seawallRuntime(), append(args, id)...); err != nil {
+					t.Fatalf("seawall-runtime %s: %v\n%s", command, err, stderr)
+				}
+			}
+
+			for _, flags := range [][]string{{"--user", "0"}, {"--user", "0:0", "-g", "0"},
+				{"--cap", "CAP_SYS_ADMIN"}, {"--cap", "CAP_NET_BIND_SERVICE"},
+				{"--no-new-privs=false"}, {"--user", "0", "--"}} {
+				args := append([]string{"--seawall-config", n.config, "exec"}, flags...)
+				args = append(args, id, "sh", "-c", probeScript)
+				stdout, stderr, err := rt.run(t, seawallRuntime(), args...)
+				if err != nil {
+					t.Errorf("exec %v: %v\n%s", flags, err, stderr)
+					continue
+				}
+				checkEnforced(t, parseStatus(t, stdout))
+			}
+		})
+	}
 }

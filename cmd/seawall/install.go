@@ -20,7 +20,8 @@ and manifests directory under /etc/seawall. The binaries are copied from the
 directory this seawall runs from. Files are root-owned and not writable by
 others. Running it again changes only what differs; an existing node
 configuration is kept. With --root, every path is placed under DIR and the
-written files name those paths, which suits a trial or a test.
+written files name those paths, which suits a trial or a test; the runtime is
+then registered as a launcher script that passes the configuration's path.
 `
 
 const uninstallUsage = `usage: seawall uninstall [--root DIR] [--hooks-dir DIR]
@@ -49,9 +50,10 @@ func runInstall(args []string, stdout, stderr io.Writer) int {
 		return exitInvalid
 	}
 	if options.Root != "/" {
-		config := filepath.Join(options.Root, "etc/seawall/config.yaml")
-		fmt.Fprintf(stdout, "\nseawall-runtime reads /etc/seawall/config.yaml unless told "+
-			"otherwise; use it with podman --runtime-flag seawall-config=%s\n", config)
+		fmt.Fprintf(stdout, "\nwith podman, use --runtime %s, which starts seawall-runtime "+
+			"with this configuration, and --hooks-dir %s\n",
+			filepath.Join(options.Root, "usr/local/libexec/seawall/seawall-runtime"),
+			filepath.Join(options.Root, "usr/share/containers/oci/hooks.d"))
 	}
 	return exitOK
 }

@@ -92,7 +92,7 @@ func (e *Enforcer) Enforce(req Request) (*Result, error) {
 		original = req.Process
 	}
 	if nodeconfig.Mode(record.Mode) == nodeconfig.Audit {
-		return e.accept(record, original, original)
+		return e.audit(record, original, decision)
 	}
 	if decision.Action == policy.Reject {
 		return nil, e.reject(record, rejectionMessage(record, decision))
@@ -135,6 +135,20 @@ func (e *Enforcer) fail(record audit.Record, req Request, cause error) (*Result,
 		original = req.Process
 	}
 	return e.accept(record, original, original)
+}
+
+// audit accepts the document unchanged, except that an app in audit mode on an
+// enforcing node still gets the rejections no manifest can relax: the app id is
+// only an annotation, which anyone starting a container can set.
+func (e *Enforcer) audit(record audit.Record, original []byte, decision policy.Decision) (
+	*Result, error) {
+	unrelaxable := decision.Unrelaxable()
+	if e.Config.Mode == nodeconfig.Audit || len(unrelaxable) == 0 {
+		return e.accept(record, original, original)
+	}
+	narrowed := policy.Decision{Action: policy.Reject, Findings: unrelaxable}
+	return nil, e.reject(record, rejectionMessage(record, narrowed)+
+		" (the app is in audit mode, which never allows this)")
 }
 
 func (e *Enforcer) newRecord(req Request) audit.Record {

@@ -181,6 +181,22 @@ func TestEnforceAppModeOverridesNodeMode(t *testing.T) {
 	}
 }
 
+func TestEnforceAppAuditModeStillRejectsPrivileged(t *testing.T) {
+	e := newEnforcer(t)
+	e.Config.AppModes = map[string]nodeconfig.Mode{"electrs": nodeconfig.Audit}
+	spec := testconfig.PodmanSpec(t)
+	spec.Annotations[policy.PodmanPrivilegedAnnotation] = "TRUE"
+
+	_, err := e.Enforce(Request{Command: "create", Config: testconfig.Encode(t, spec)})
+	var rejection *Rejection
+	if !errors.As(err, &rejection) {
+		t.Fatalf("Enforce error = %v, want a rejection", err)
+	}
+	if !strings.Contains(rejection.Message, "audit mode") {
+		t.Errorf("message = %q, want it to explain the app's audit mode", rejection.Message)
+	}
+}
+
 func TestEnforceRejects(t *testing.T) {
 	privileged := testconfig.PodmanSpec(t)
 	privileged.Annotations[policy.PodmanPrivilegedAnnotation] = "TRUE"

@@ -58,7 +58,7 @@ type item struct {
 
 // paths resolves the locations of one install.
 type paths struct {
-	root, hooksDir, binDir, etc, config, apps, dropIn, record, decisionLog string
+	root, hooksDir, binDir, etc, config, apps, dropIn, record, decisionLog, launcher string
 }
 
 func resolvePaths(o Options) (paths, error) {
@@ -79,6 +79,7 @@ func resolvePaths(o Options) (paths, error) {
 		record:      filepath.Join(root, "var/lib/seawall/installed.json"),
 		decisionLog: filepath.Join(root, "var/log/seawall/decisions.jsonl"),
 		hooksDir:    filepath.Join(root, "usr/share/containers/oci/hooks.d"),
+		launcher:    filepath.Join(root, "usr/local/libexec/seawall/seawall-runtime"),
 	}
 	if o.HooksDir != "" {
 		if !filepath.IsAbs(o.HooksDir) {

@@ -66,10 +66,26 @@ func TestInstallWritesEveryFile(t *testing.T) {
 
 	dropIn, _ := os.ReadFile(filepath.Join(root, "etc/containers/containers.conf.d/seawall.conf"))
 	for _, want := range []string{`runtime = "seawall"`, "[engine.runtimes]",
-		`seawall = ["` + filepath.Join(root, "usr/local/bin/seawall-runtime") + `"]`} {
+		`seawall = ["` + filepath.Join(root, "usr/local/libexec/seawall/seawall-runtime") + `"]`} {
 		if !strings.Contains(string(dropIn), want) {
 			t.Errorf("drop-in lacks %s:\n%s", want, dropIn)
 		}
+	}
+}
+
+func TestInstallUnderRootWritesLauncher(t *testing.T) {
+	root := t.TempDir()
+	if _, err := Install(Options{Root: root, BinDir: fakeBinaries(t)}); err != nil {
+		t.Fatal(err)
+	}
+	script, err := os.ReadFile(filepath.Join(root, "usr/local/libexec/seawall/seawall-runtime"))
+	if err != nil {
+		t.Fatalf("reading the launcher: %v", err)
+	}
+	want := "exec " + filepath.Join(root, "usr/local/bin/seawall-runtime") +
+		" --seawall-config=" + filepath.Join(root, "etc/seawall/config.yaml") + ` "$@"`
+	if !strings.Contains(string(script), want) {
+		t.Errorf("launcher:\n%s\nwant the line %s", script, want)
 	}
 }
 

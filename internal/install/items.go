@@ -64,7 +64,29 @@ func items(p paths, o Options) ([]item, error) {
 		list = append(list, item{path: filepath.Join(p.hooksDir, "seawall-"+stage+".json"),
 			content: content, mode: 0o644})
 	}
+	if p.config != nodeconfig.DefaultPath {
+		list = append(list, item{path: p.launcher, content: []byte(launcher(p)), mode: 0o755})
+	}
 	return append(list, item{path: p.dropIn, content: []byte(dropIn(p, o)), mode: 0o644}), nil
+}
+
+// launcher is a script that starts seawall-runtime with a node configuration
+// other than the default. Podman passes --runtime-flag options on most runtime
+// calls but not on those of its cleanup process, so the configuration path must
+// come with the runtime itself.
+func launcher(p paths) string {
+	return fmt.Sprintf("#!/bin/sh\n# Written by seawall install: seawall-runtime with the "+
+		"node configuration under %s.\nexec %s --seawall-config=%s \"$@\"\n", p.root,
+		filepath.Join(p.binDir, "seawall-runtime"), p.config)
+}
+
+// runtimePath returns the runtime that the drop-in registers for the engine:
+// seawall-runtime itself, or its launcher when the configuration is elsewhere.
+func (p paths) runtimePath() string {
+	if p.config != nodeconfig.DefaultPath {
+		return p.launcher
+	}
+	return filepath.Join(p.binDir, "seawall-runtime")
 }
 
 func hookDefinition(p paths, stage string) ([]byte, error) {
@@ -93,8 +115,7 @@ func dropIn(p paths, o Options) string {
 	if o.DefaultRuntime {
 		b.WriteString("[engine]\nruntime = \"seawall\"\n\n")
 	}
-	fmt.Fprintf(&b, "[engine.runtimes]\nseawall = [%q]\n", filepath.Join(p.binDir,
-		"seawall-runtime"))
+	fmt.Fprintf(&b, "[engine.runtimes]\nseawall = [%q]\n", p.runtimePath())
 	return b.String()
 }
 

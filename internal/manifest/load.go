@@ -46,6 +46,9 @@ func LoadApp(dir, id string) (*Manifest, error) {
 	if !idPattern.MatchString(id) {
 		return nil, fmt.Errorf("invalid app id %q: %s", id, idFix)
 	}
+	if err := checkTrustedDir(dir); err != nil {
+		return nil, fmt.Errorf("loading manifest of app %q: %w", id, err)
+	}
 	path := filepath.Join(dir, id+Extension)
 	linkInfo, err := os.Lstat(path)
 	if err != nil {
@@ -112,6 +115,29 @@ func checkTrusted(path string, info fs.FileInfo) error {
 	if mode.Perm()&0o022 != 0 {
 		return fmt.Errorf("%w: %q is writable by group or others (mode %04o); run "+
 			"chmod go-w %s", ErrUntrustedFile, path, mode.Perm(), path)
+	}
+	return nil
+}
+
+// checkTrustedDir returns an error unless dir is a directory owned by root that
+// neither its group nor others may write: whoever can write it can replace or
+// remove any manifest in it.
+func checkTrustedDir(dir string) error {
+	info, err := os.Stat(dir)
+	if err != nil {
+		return fmt.Errorf("manifests directory: %w", err)
+	}
+	if !info.IsDir() {
+		return fmt.Errorf("%w: manifests directory %q is not a directory", ErrUntrustedFile, dir)
+	}
+	stat, ok := info.Sys().(*syscall.Stat_t)
+	if !ok || stat.Uid != 0 {
+		return fmt.Errorf("%w: manifests directory %q is not owned by root; run chown root %s",
+			ErrUntrustedFile, dir, dir)
+	}
+	if info.Mode().Perm()&0o022 != 0 {
+		return fmt.Errorf("%w: manifests directory %q is writable by group or others "+
+			"(mode %04o); run chmod go-w %s", ErrUntrustedFile, dir, info.Mode().Perm(), dir)
 	}
 	return nil
 }

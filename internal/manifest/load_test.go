@@ -229,3 +229,19 @@ func TestLoadAppInvalidContent(t *testing.T) {
 		t.Errorf("LoadApp error = %v, want two problems", err)
 	}
 }
+
+func TestLoadAppRejectsWritableDirectory(t *testing.T) {
+	dir := t.TempDir()
+	writeManifest(t, dir, "webapp.yaml", baseline, 0o644)
+	if err := os.Chmod(dir, 0o777); err != nil {
+		t.Fatal(err)
+	}
+
+	_, err := LoadApp(dir, "webapp")
+	if !errors.Is(err, ErrUntrustedFile) {
+		t.Fatalf("error = %v, want ErrUntrustedFile", err)
+	}
+	if !strings.Contains(err.Error(), "chmod go-w "+dir) {
+		t.Errorf("error = %q, want the chmod fix", err)
+	}
+}

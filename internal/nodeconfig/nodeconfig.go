@@ -11,6 +11,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"syscall"
@@ -172,10 +173,39 @@ func checkTrusted(path string, info fs.FileInfo) error {
 func decode(data []byte, config *Config) error {
 	decoder := yaml.NewDecoder(bytes.NewReader(data))
 	decoder.KnownFields(true)
-	if err := decoder.Decode(config); err != nil && !errors.Is(err, io.EOF) {
-		return err
+	err := decoder.Decode(config)
+	var typeErr *yaml.TypeError
+	switch {
+	case err == nil || errors.Is(err, io.EOF):
+		return nil
+	case errors.As(err, &typeErr):
+		problems := make([]string, len(typeErr.Errors))
+		for i, problem := range typeErr.Errors {
+			problem = unknownField.ReplaceAllString(problem, `unknown key "$1"`)
+			problems[i] = wrongType.ReplaceAllString(problem, "a YAML $1 where a single value "+
+				"belongs")
+		}
+		return fmt.Errorf("%s; the README lists the valid keys and values",
+			strings.Join(problems, "; "))
 	}
-	return nil
+	return fmt.Errorf("%s; fix the YAML syntax", strings.TrimPrefix(err.Error(), "yaml: "))
+}
+
+// unknownField and wrongType match yaml.v3's messages for a key the Config type
+// lacks and for a value of the wrong kind, which name Go types.
+var (
+	unknownField = regexp.MustCompile(`field (\S+) not found in type \S+`)
+	wrongType    = regexp.MustCompile(`cannot unmarshal !!(\w+)(?: .*)? into \S+`)
+)
+
+// LoadDefaults returns the configuration with every default, as for a node
+// without a configuration file.
+func LoadDefaults() (*Config, error) {
+	config := Defaults()
+	if err := config.finish(); err != nil {
+		return nil, err
+	}
+	return config, nil
 }
 
 // finish checks every value and fills in what depends on the machine.

@@ -132,3 +132,19 @@ func TestResolve(t *testing.T) {
 		t.Errorf("Resolve with flag = %q, want the flag to win", path)
 	}
 }
+
+func TestLoadErrorNamesKeyAndLine(t *testing.T) {
+	_, err := Load(writeConfig(t, "mode: enforce\nmanifest_dir: /x\nunmanaged: [a]\n", 0o644), true)
+	if err == nil {
+		t.Fatal("Load accepted the configuration")
+	}
+	message := err.Error()
+	for _, want := range []string{`line 2: unknown key "manifest_dir"`, "line 3: a YAML seq"} {
+		if !strings.Contains(message, want) {
+			t.Errorf("error = %q, want it to contain %q", message, want)
+		}
+	}
+	if strings.Contains(message, "nodeconfig.") || strings.Contains(message, "\n") {
+		t.Errorf("error = %q, want one line without Go type names", message)
+	}
+}

@@ -30,15 +30,24 @@ var engineDefaultCapabilities = sync.OnceValue(func() map[string]bool {
 	return defaults
 })
 
-// allCapabilities are the capabilities that this kernel supports and that the
-// capability library has names for.
+// allCapabilities are the capabilities a container can get on this node: those
+// in seawall's own bounding set, which it shares with the engine that started
+// it. Podman's --privileged and --cap-add=ALL grant that set, which can be
+// smaller than every capability the kernel supports.
 var allCapabilities = sync.OnceValue(func() []string {
 	supported, err := capability.ListSupported()
 	if err != nil {
 		supported = capability.ListKnown()
 	}
+	own, err := capability.NewPid2(0)
+	if err == nil {
+		err = own.Load()
+	}
 	names := make([]string, 0, len(supported))
 	for _, c := range supported {
+		if err == nil && !own.Get(capability.BOUNDING, c) {
+			continue
+		}
 		names = append(names, "CAP_"+strings.ToUpper(c.String()))
 	}
 	return names
@@ -141,25 +150,37 @@ func checkCapabilities(in *Input) []Finding {
 	return append(findings, grantedCapabilities(in, tightened.Bounding)...)
 }
 
-// rejectRequestedCapabilities rejects a create that requests every capability
-// at once, or a capability outside the engine defaults that the manifest does
-// not list. An exec is only tightened: its capabilities can be cut to the
-// manifest's without affecting the running container.
-func rejectRequestedCapabilities(in *Input, allowed []string) []Finding {
-	if in.Exec {
+// checkAllCapabilities rejects a create that requests every capability at once,
+// as --privileged and --cap-add=ALL do. No manifest grants that.
+func checkAllCapabilities(in *Input) []Finding {
+	process := in.Spec.Process
+	if in.Exec || process == nil || process.Capabilities == nil {
 		return nil
 	}
-	bounding := in.Spec.Process.Capabilities.Bounding
 	all := allCapabilities()
-	if containsAll(bounding, all) && !containsAll(allowed, all) {
-		return []Finding{{
-			Path:    "process.capabilities.bounding",
-			Have:    fmt.Sprintf("all %d capabilities", len(all)),
-			Allowed: allowedCapabilities(in),
-			Action:  Reject,
-			Fix: "run the container without --privileged or --cap-add=ALL; list each " +
-				"capability the app needs under security.capabilities with a reason",
-		}}
+	if !containsAll(process.Capabilities.Bounding, all) ||
+		containsAll(in.Manifest.CapabilityNames(), all) {
+		return nil
+	}
+	return []Finding{{
+		Path:    "process.capabilities.bounding",
+		Have:    fmt.Sprintf("all %d capabilities of this node", len(all)),
+		Allowed: allowedCapabilities(in),
+		Action:  Reject,
+		Fix: "run the container without --privileged or --cap-add=ALL; list each " +
+			"capability the app needs under security.capabilities with a reason",
+	}}
+}
+
+// rejectRequestedCapabilities rejects a create that requests a capability
+// outside the engine defaults that the manifest does not list. An exec is only
+// tightened: its capabilities can be cut to the manifest's without affecting the
+// running container. A request for every capability is checkAllCapabilities's.
+func rejectRequestedCapabilities(in *Input, allowed []string) []Finding {
+	all := allCapabilities()
+	if in.Exec || (containsAll(in.Spec.Process.Capabilities.Bounding, all) &&
+		!containsAll(allowed, all)) {
+		return nil
 	}
 
 	var requested []string

@@ -2,6 +2,7 @@ package policy
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -37,6 +38,31 @@ func checkPrivileged(in *Input) []Finding {
 		Fix: "run it without --privileged; grant single capabilities and devices through " +
 			"the app's manifest",
 	}}
+}
+
+// runtimeAnnotationPrefixes are annotations that runc or crun act on. They
+// change what the runtime does outside the config's fields, for example crun's
+// run.oci.keep_original_groups, which keeps the caller's supplementary groups,
+// and org.systemd.property.DeviceAllow, which opens devices to the container.
+var runtimeAnnotationPrefixes = []string{"run.oci.", "org.systemd.property."}
+
+func checkRuntimeAnnotations(in *Input) []Finding {
+	var findings []Finding
+	for _, key := range slices.Sorted(maps.Keys(in.Spec.Annotations)) {
+		for _, prefix := range runtimeAnnotationPrefixes {
+			if !strings.HasPrefix(key, prefix) {
+				continue
+			}
+			findings = append(findings, Finding{
+				Path:    "annotations." + key,
+				Have:    fmt.Sprintf("%q", in.Spec.Annotations[key]),
+				Allowed: "no annotation that changes what the runtime does",
+				Action:  Reject,
+				Fix:     "remove --annotation " + key,
+			})
+		}
+	}
+	return findings
 }
 
 // checkUnsupported rejects fields that can grant privilege and that no rule

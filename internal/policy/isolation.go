@@ -3,6 +3,7 @@ package policy
 import (
 	"fmt"
 	"os"
+	"slices"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 )
@@ -11,51 +12,78 @@ import (
 // Without one of them the container shares that part of the host.
 var requiredNamespaces = []struct {
 	kind   specs.LinuxNamespaceType
-	proc   string // the name under /proc/PID/ns
 	option string // the podman option that shares the host's namespace
 }{
-	{specs.PIDNamespace, "pid", "--pid=host"},
-	{specs.NetworkNamespace, "net", "--network=host"},
-	{specs.IPCNamespace, "ipc", "--ipc=host"},
-	{specs.UTSNamespace, "uts", "--uts=host"},
-	{specs.MountNamespace, "mnt", ""},
+	{specs.PIDNamespace, "--pid=host"},
+	{specs.NetworkNamespace, "--network=host"},
+	{specs.IPCNamespace, "--ipc=host"},
+	{specs.UTSNamespace, "--uts=host"},
+	{specs.MountNamespace, ""},
 }
 
-// hostNamespaceDir is the directory of the host's own namespaces, those of pid 1.
-var hostNamespaceDir = "/proc/1/ns"
+// procNames maps every namespace type of the runtime spec to its name under
+// /proc/PID/ns. A type not listed is rejected: runtimes may read it differently.
+var procNames = map[specs.LinuxNamespaceType]string{
+	specs.PIDNamespace: "pid", specs.NetworkNamespace: "net", specs.MountNamespace: "mnt",
+	specs.IPCNamespace: "ipc", specs.UTSNamespace: "uts", specs.UserNamespace: "user",
+	specs.CgroupNamespace: "cgroup", specs.TimeNamespace: "time",
+}
+
+// hostNamespaceDirs hold namespaces of the host: those of pid 1 and seawall's
+// own, since the engine starts the runtime and its hooks in the host's
+// namespaces. Either may be unreadable, as pid 1's is in some sandboxes.
+var hostNamespaceDirs = []string{"/proc/1/ns", "/proc/self/ns"}
 
 func checkNamespaces(in *Input) []Finding {
 	if in.Spec.Linux == nil {
 		return []Finding{{Path: "linux", Have: "no linux object", Allowed: "a Linux container",
 			Action: Reject, Fix: "the engine must write a linux object into config.json"}}
 	}
-
-	var findings []Finding
+	findings := checkNamespaceEntries(in.Spec.Linux.Namespaces)
 	for _, required := range requiredNamespaces {
-		namespace, found := findNamespace(in.Spec.Linux.Namespaces, required.kind)
-		problem := ""
-		switch {
-		case !found:
-			problem = "none: the container would share the host's"
-		case namespace.Path != "":
-			problem = hostNamespaceProblem(namespace.Path, required.proc)
-		}
-		if problem == "" {
+		if _, found := findNamespace(in.Spec.Linux.Namespaces, required.kind); found {
 			continue
 		}
 		fix := "give the container its own " + string(required.kind) + " namespace"
 		if required.option != "" {
 			fix = "remove " + required.option + "; " + fix
 		}
-		findings = append(findings, Finding{
-			Path:    "linux.namespaces",
-			Have:    fmt.Sprintf("%s namespace %s", required.kind, problem),
-			Allowed: "a namespace of the container's own",
-			Action:  Reject,
-			Fix:     fix,
-		})
+		findings = append(findings, namespaceFinding(fmt.Sprintf(
+			"no %s namespace: the container would share the host's", required.kind), fix))
 	}
 	return findings
+}
+
+// checkNamespaceEntries rejects unknown types, a type listed twice (runc rejects
+// that config while crun joins the last entry), and joining a host namespace.
+func checkNamespaceEntries(list []specs.LinuxNamespace) []Finding {
+	var findings []Finding
+	seen := map[specs.LinuxNamespaceType]bool{}
+	for _, namespace := range list {
+		proc, known := procNames[namespace.Type]
+		switch {
+		case !known:
+			findings = append(findings, namespaceFinding(fmt.Sprintf("unknown type %q",
+				namespace.Type), "remove the entry; the runtime spec defines no such type"))
+		case seen[namespace.Type]:
+			findings = append(findings, namespaceFinding(fmt.Sprintf("%s listed twice",
+				namespace.Type), "list each namespace type once"))
+		case namespace.Path != "":
+			if problem := hostNamespaceProblem(namespace.Path, proc); problem != "" {
+				findings = append(findings, namespaceFinding(fmt.Sprintf("%s namespace %s",
+					namespace.Type, problem), "join a namespace of another container, "+
+					"or none, instead of the host's"))
+			}
+		}
+		seen[namespace.Type] = true
+	}
+	return findings
+}
+
+func namespaceFinding(have, fix string) Finding {
+	return Finding{Path: "linux.namespaces", Have: have,
+		Allowed: "namespaces of the container's own or of other containers", Action: Reject,
+		Fix: fix}
 }
 
 func findNamespace(list []specs.LinuxNamespace, kind specs.LinuxNamespaceType) (
@@ -75,102 +103,65 @@ func hostNamespaceProblem(path, proc string) string {
 	if err != nil {
 		return fmt.Sprintf("at %q cannot be checked: %v", path, err)
 	}
-	host, err := os.Stat(hostNamespaceDir + "/" + proc)
-	if err != nil {
-		return fmt.Sprintf("at %q cannot be compared with the host's: %v", path, err)
+	compared := false
+	for _, dir := range hostNamespaceDirs {
+		host, err := os.Stat(dir + "/" + proc)
+		if err != nil {
+			continue
+		}
+		compared = true
+		if os.SameFile(joined, host) {
+			return fmt.Sprintf("at %q is the host's", path)
+		}
 	}
-	if os.SameFile(joined, host) {
-		return fmt.Sprintf("at %q is the host's", path)
+	if !compared {
+		return fmt.Sprintf("at %q cannot be compared with the host's", path)
 	}
 	return ""
 }
 
-// checkDevices rejects device nodes and device cgroup rules that the manifest
-// does not list. A device in the config is there because the caller asked for it
-// (--device), so removing it would defeat the request.
-func checkDevices(in *Input) []Finding {
+// checkIDMappings rejects user namespace and mount id mappings that map any id
+// to a host id at or below minimumID. With such a mapping, the manifest's uid,
+// or any uid in the container, can be the host's root or a system account.
+func checkIDMappings(in *Input) []Finding {
 	if in.Spec.Linux == nil {
 		return nil
 	}
-	var findings []Finding
-	var allowedNodes []specs.LinuxDevice
-	for i, device := range in.Spec.Linux.Devices {
-		if in.Manifest.HasDevice(device.Path) {
-			allowedNodes = append(allowedNodes, device)
-			findings = append(findings, Finding{Path: fmt.Sprintf("linux.devices[%d]", i),
-				Have: device.Path, Allowed: device.Path, Action: OK,
-				Reason: deviceReason(in, device.Path)})
-			continue
-		}
-		findings = append(findings, Finding{
-			Path:    fmt.Sprintf("linux.devices[%d]", i),
-			Have:    device.Path,
-			Allowed: allowedDevices(in),
-			Action:  Reject,
-			Fix:     fmt.Sprintf("remove --device %s, or %s", device.Path, grantHint(in, "devices")),
-		})
+	lists := map[string][]specs.LinuxIDMapping{
+		"linux.uidMappings": in.Spec.Linux.UIDMappings,
+		"linux.gidMappings": in.Spec.Linux.GIDMappings,
+	}
+	for i, mount := range in.Spec.Mounts {
+		lists[fmt.Sprintf("mounts[%d].uidMappings", i)] = mount.UIDMappings
+		lists[fmt.Sprintf("mounts[%d].gidMappings", i)] = mount.GIDMappings
 	}
 
-	for i, rule := range linuxResources(in.Spec).Devices {
-		if !rule.Allow || matchesDevice(rule, allowedNodes) {
-			continue
+	var findings []Finding
+	for _, path := range sortedKeys(lists) {
+		for _, m := range lists[path] {
+			if m.HostID > minimumID && uint64(m.HostID)+uint64(m.Size) <= 1<<32 {
+				continue
+			}
+			findings = append(findings, Finding{
+				Path: path,
+				Have: fmt.Sprintf("container ids %d-%d map to host ids %d-%d", m.ContainerID,
+					uint64(m.ContainerID)+uint64(m.Size)-1, m.HostID,
+					uint64(m.HostID)+uint64(m.Size)-1),
+				Allowed: fmt.Sprintf("host ids above %d only", minimumID),
+				Action:  Reject,
+				Fix: fmt.Sprintf("map container ids only to host ids above %d, "+
+					"or remove --uidmap, --gidmap and --userns", minimumID),
+			})
 		}
-		findings = append(findings, Finding{
-			Path:    fmt.Sprintf("linux.resources.devices[%d]", i),
-			Have:    "allows " + describeDeviceRule(rule),
-			Allowed: "access only to the devices the manifest lists",
-			Action:  Reject,
-			Fix: "remove the --device-cgroup-rule or --privileged option that grants it; " +
-				"list each device the app needs under devices in its manifest",
-		})
 	}
 	return findings
 }
 
-// matchesDevice reports whether an allow rule grants exactly one of the listed
-// device nodes, which is the rule an engine adds for --device.
-func matchesDevice(rule specs.LinuxDeviceCgroup, nodes []specs.LinuxDevice) bool {
-	if rule.Major == nil || rule.Minor == nil {
-		return false
+func sortedKeys(m map[string][]specs.LinuxIDMapping) []string {
+	keys := make([]string, 0, len(m))
+	for key := range m {
+		keys = append(keys, key)
 	}
-	for _, node := range nodes {
-		if rule.Type == node.Type && *rule.Major == node.Major && *rule.Minor == node.Minor {
-			return true
-		}
-	}
-	return false
-}
-
-func describeDeviceRule(rule specs.LinuxDeviceCgroup) string {
-	number := func(n *int64) string {
-		if n == nil || *n < 0 {
-			return "*"
-		}
-		return fmt.Sprint(*n)
-	}
-	kind := rule.Type
-	if kind == "" {
-		kind = "a"
-	}
-	return fmt.Sprintf("%s %s:%s %s", kind, number(rule.Major), number(rule.Minor), rule.Access)
-}
-
-func allowedDevices(in *Input) string {
-	if len(in.Manifest.Devices) == 0 {
-		return "no devices"
-	}
-	var paths []string
-	for _, d := range in.Manifest.Devices {
-		paths = append(paths, d.Path)
-	}
-	return fmt.Sprint(paths)
-}
-
-func deviceReason(in *Input, path string) string {
-	for _, d := range in.Manifest.Devices {
-		if d.Path == path {
-			return d.Reason
-		}
-	}
-	return ""
+	slices.Sort(keys)
+	return keys
 }

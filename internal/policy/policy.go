@@ -75,6 +75,23 @@ const (
 	ScopeProcess
 )
 
+// The stable rule ids.
+const (
+	RulePrivileged        = "privileged"
+	RuleUnsupported       = "unsupported-field"
+	RuleNamespaces        = "host-namespace"
+	RuleDevices           = "devices"
+	RuleCapabilities      = "capabilities"
+	RuleAllCapabilities   = "all-capabilities"
+	RuleNoNewPrivileges   = "no-new-privileges"
+	RuleUser              = "user"
+	RuleRootReadonly      = "readonly-root"
+	RuleMaskedPaths       = "masked-paths"
+	RuleSeccomp           = "seccomp"
+	RuleIDMappings        = "id-mapping"
+	RuleRuntimeAnnotation = "runtime-annotation"
+)
+
 // Rule is one constraint of the policy.
 type Rule struct {
 	// ID is the stable id findings carry.
@@ -101,9 +118,12 @@ type Input struct {
 
 // Rules is the policy: every rule, in the order findings are reported.
 var Rules = []Rule{
-	{RulePrivileged, ScopeContainer, "security.capabilities", checkPrivileged},
+	{RulePrivileged, ScopeContainer, "", checkPrivileged},
+	{RuleAllCapabilities, ScopeContainer, "", checkAllCapabilities},
 	{RuleUnsupported, ScopeProcess, "", checkUnsupported},
+	{RuleRuntimeAnnotation, ScopeContainer, "", checkRuntimeAnnotations},
 	{RuleNamespaces, ScopeContainer, "", checkNamespaces},
+	{RuleIDMappings, ScopeContainer, "", checkIDMappings},
 	{RuleDevices, ScopeContainer, "devices", checkDevices},
 	{RuleCapabilities, ScopeProcess, "security.capabilities", checkCapabilities},
 	{RuleNoNewPrivileges, ScopeProcess, "security.no_new_privileges", checkNoNewPrivileges},
@@ -157,6 +177,20 @@ func (d Decision) Edits(exec bool) []ociconfig.Edit {
 		}
 	}
 	return edits
+}
+
+// Unrelaxable returns the rejections that no manifest can relax: those of rules
+// without a manifest field, such as privileged containers and host namespaces.
+// An app in audit mode still gets these rejections, since anyone who sets the
+// app's annotation would otherwise run unconfined.
+func (d Decision) Unrelaxable() []Finding {
+	var found []Finding
+	for _, f := range d.Findings {
+		if f.Action == Reject && f.Field == "" {
+			found = append(found, f)
+		}
+	}
+	return found
 }
 
 // With returns the findings that have the given action.

@@ -1,9 +1,13 @@
 package policy
 
 import (
+	"fmt"
+	"os"
+	"os/exec"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 
@@ -110,7 +114,7 @@ func TestOneFieldChanged(t *testing.T) {
 		}, RuleCapabilities, "process.capabilities", Reject},
 		{"all capabilities", func(s *specs.Spec) {
 			s.Process.Capabilities.Bounding = allCapabilities()
-		}, RuleCapabilities, "process.capabilities.bounding", Reject},
+		}, RuleAllCapabilities, "process.capabilities.bounding", Reject},
 		{"podman privileged annotation", func(s *specs.Spec) {
 			s.Annotations[PodmanPrivilegedAnnotation] = "TRUE"
 		}, RulePrivileged, "annotations." + PodmanPrivilegedAnnotation, Reject},
@@ -131,7 +135,7 @@ func TestOneFieldChanged(t *testing.T) {
 		{"host network namespace by path", func(s *specs.Spec) {
 			s.Linux.Namespaces = append(withoutNamespace(s.Linux.Namespaces,
 				specs.NetworkNamespace), specs.LinuxNamespace{Type: specs.NetworkNamespace,
-				Path: "/proc/1/ns/net"})
+				Path: "/proc/self/ns/net"})
 		}, RuleNamespaces, "linux.namespaces", Reject},
 		{"unlisted device", func(s *specs.Spec) {
 			s.Linux.Devices = []specs.LinuxDevice{{Path: "/dev/sda", Type: "b", Major: 8}}
@@ -158,9 +162,40 @@ func TestOneFieldChanged(t *testing.T) {
 		{"no process", func(s *specs.Spec) { s.Process = nil }, RuleUnsupported, "process", Reject},
 		{"no linux object", func(s *specs.Spec) { s.Linux = nil },
 			RuleNamespaces, "linux", Reject},
-		{"additional gids above 1000 only", func(s *specs.Spec) {
-			s.Process.User.AdditionalGids = []uint32{1001, 2000}
+		{"another app's group", func(s *specs.Spec) {
+			s.Process.User.AdditionalGids = []uint32{1001, 1101}
+		}, RuleUser, "process.user.additionalGids", Tighten},
+		{"the manifest's own group", func(s *specs.Spec) {
+			s.Process.User.AdditionalGids = []uint32{1001}
 		}, "", "", OK},
+		{"namespace listed twice", func(s *specs.Spec) {
+			s.Linux.Namespaces = append(s.Linux.Namespaces,
+				specs.LinuxNamespace{Type: specs.UTSNamespace})
+		}, RuleNamespaces, "linux.namespaces", Reject},
+		{"unknown namespace type", func(s *specs.Spec) {
+			s.Linux.Namespaces = append(s.Linux.Namespaces,
+				specs.LinuxNamespace{Type: "network\x00", Path: "/proc/self/ns/net"})
+		}, RuleNamespaces, "linux.namespaces", Reject},
+		{"user namespace mapping to host root", func(s *specs.Spec) {
+			s.Linux.UIDMappings = []specs.LinuxIDMapping{
+				{ContainerID: 0, HostID: 200000, Size: 1001},
+				{ContainerID: 1001, HostID: 0, Size: 1}}
+		}, RuleIDMappings, "linux.uidMappings", Reject},
+		{"gid mapping to system groups", func(s *specs.Spec) {
+			s.Linux.GIDMappings = []specs.LinuxIDMapping{{ContainerID: 0, HostID: 100, Size: 5000}}
+		}, RuleIDMappings, "linux.gidMappings", Reject},
+		{"idmapped mount to host root", func(s *specs.Spec) {
+			s.Mounts[0].UIDMappings = []specs.LinuxIDMapping{{ContainerID: 1001, HostID: 0, Size: 1}}
+		}, RuleIDMappings, "mounts[0].uidMappings", Reject},
+		{"user namespace above 1000", func(s *specs.Spec) {
+			s.Linux.UIDMappings = []specs.LinuxIDMapping{{ContainerID: 0, HostID: 200000, Size: 65536}}
+		}, "", "", OK},
+		{"crun keep original groups", func(s *specs.Spec) {
+			s.Annotations["run.oci.keep_original_groups"] = "1"
+		}, RuleRuntimeAnnotation, "annotations.run.oci.keep_original_groups", Reject},
+		{"systemd device property", func(s *specs.Spec) {
+			s.Annotations["org.systemd.property.DeviceAllow"] = "'/dev/sda rw'"
+		}, RuleRuntimeAnnotation, "annotations.org.systemd.property.DeviceAllow", Reject},
 	}
 
 	for _, tc := range cases {
@@ -190,6 +225,59 @@ func TestOneFieldChanged(t *testing.T) {
 				t.Errorf("tighten finding at %s has no edits", tc.path)
 			}
 		})
+	}
+}
+
+func TestJoiningAnotherContainersNamespace(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("creating a network namespace needs root")
+	}
+	other := exec.Command("unshare", "--net", "sleep", "30")
+	if err := other.Start(); err != nil {
+		t.Skipf("unshare: %v", err)
+	}
+	defer other.Process.Kill()
+	path := fmt.Sprintf("/proc/%d/ns/net", other.Process.Pid)
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); {
+		if target, _ := os.Readlink(path); target != "" && !sameAsSelf(target) {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+
+	spec := compliant(t)
+	spec.Linux.Namespaces = append(withoutNamespace(spec.Linux.Namespaces,
+		specs.NetworkNamespace), specs.LinuxNamespace{Type: specs.NetworkNamespace, Path: path})
+	decision := Evaluate(&Input{Spec: spec, Manifest: testconfig.Manifest()})
+	if decision.Action != OK {
+		t.Errorf("joining another network namespace: %s; findings: %+v", decision.Action,
+			notOK(decision))
+	}
+}
+
+func sameAsSelf(target string) bool {
+	self, _ := os.Readlink("/proc/self/ns/net")
+	return target == self
+}
+
+func TestListedDeviceMustBeTheHostsNode(t *testing.T) {
+	m := testconfig.Manifest()
+	m.Devices = []manifest.Device{{Path: "/dev/null", Reason: "writes discarded output"}}
+	spec := compliant(t)
+	spec.Linux.Devices = []specs.LinuxDevice{{Path: "/dev/null", Type: "b", Major: 7, Minor: 0}}
+
+	decision := Evaluate(&Input{Spec: spec, Manifest: m})
+	finding, ok := findingAt(decision, "linux.devices[0]", Reject)
+	if !ok {
+		t.Fatalf("a block device named /dev/null passed; findings: %+v", decision.Findings)
+	}
+	if !strings.Contains(finding.Have, "b 7:0 in the config but c 1:3 on the host") {
+		t.Errorf("have = %q", finding.Have)
+	}
+
+	spec.Linux.Devices[0] = specs.LinuxDevice{Path: "/dev/null", Type: "c", Major: 1, Minor: 3}
+	if decision := Evaluate(&Input{Spec: spec, Manifest: m}); decision.Action != OK {
+		t.Errorf("the host's /dev/null: %s; findings: %+v", decision.Action, notOK(decision))
 	}
 }
 

@@ -8,20 +8,6 @@ import (
 	"github.com/seawall/seawall/internal/ociconfig"
 )
 
-// The stable rule ids.
-const (
-	RulePrivileged      = "privileged"
-	RuleUnsupported     = "unsupported-field"
-	RuleNamespaces      = "host-namespace"
-	RuleDevices         = "devices"
-	RuleCapabilities    = "capabilities"
-	RuleNoNewPrivileges = "no-new-privileges"
-	RuleUser            = "user"
-	RuleRootReadonly    = "readonly-root"
-	RuleMaskedPaths     = "masked-paths"
-	RuleSeccomp         = "seccomp"
-)
-
 // minimumID is the highest uid or gid a container process may not run as. IDs up
 // to 1000 belong to the host's system accounts and its first login user.
 const minimumID = 1000
@@ -40,8 +26,9 @@ func checkNoNewPrivileges(in *Input) []Finding {
 	}}
 }
 
-// checkUser sets the manifest's uid and gid, and removes supplementary groups at
-// or below minimumID, gid 0 among them.
+// checkUser sets the manifest's uid and gid, and removes every supplementary
+// group other than the manifest's gid: groups at or below minimumID, gid 0 among
+// them, belong to the host, and the others to other apps.
 func checkUser(in *Input) []Finding {
 	process := in.Spec.Process
 	if process == nil {
@@ -66,13 +53,13 @@ func checkUser(in *Input) []Finding {
 	}
 
 	kept := slices.DeleteFunc(slices.Clone(user.AdditionalGids), func(gid uint32) bool {
-		return gid <= minimumID
+		return gid != security.GID
 	})
 	if len(kept) != len(user.AdditionalGids) {
 		findings = append(findings, Finding{
 			Path:    "process.user.additionalGids",
 			Have:    fmt.Sprint(user.AdditionalGids),
-			Allowed: fmt.Sprintf("groups above %d", minimumID),
+			Allowed: fmt.Sprintf("only the manifest's gid %d", security.GID),
 			Action:  Tighten,
 			Edits:   []ociconfig.Edit{{Path: "process.user.additionalGids", Value: kept}},
 		})
