@@ -261,6 +261,8 @@ func TestPodmanRunRejectsHostAccess(t *testing.T) {
 			"annotations.run.oci.keep_original_groups"},
 		{"the host's network namespace", append(annotate(testAppID), "--network=host"),
 			"no network namespace"},
+		{"the host's root bind mounted", append(annotate(testAppID), "-v", "/:/host:ro"),
+			`bind mount of host path "/" at "/host"`},
 	}
 	for _, rt := range runtimes(t) {
 		for _, tc := range cases {
@@ -294,4 +296,28 @@ func TestPodmanRunRejectsHostAccess(t *testing.T) {
 func deviceExists(path string) bool {
 	info, err := os.Stat(path)
 	return err == nil && info.Mode()&os.ModeCharDevice != 0
+}
+
+func TestPodmanVolumeIsTheWritablePlace(t *testing.T) {
+	for _, rt := range runtimes(t) {
+		t.Run(rt.name, func(t *testing.T) {
+			p := newPodman(t, rt, "")
+			volume := t.TempDir()
+			if err := os.Chown(volume, testAppUID, testAppUID); err != nil {
+				t.Fatal(err)
+			}
+			stdout, stderr, err := p.runContainer(t, []string{"--annotation",
+				"org.archipelago.app=" + testAppID, "-v", volume + ":/data"},
+				"sh", "-c", "echo kept > /data/file && touch /elsewhere")
+			if err == nil {
+				t.Errorf("writing outside the volume succeeded: %s", stdout)
+			}
+			if !strings.Contains(stderr, "Read-only file system") {
+				t.Errorf("stderr = %q, want the read-only root to stop the second write", stderr)
+			}
+			if data, _ := os.ReadFile(filepath.Join(volume, "file")); string(data) != "kept\n" {
+				t.Errorf("volume file = %q, want the container's write", data)
+			}
+		})
+	}
 }

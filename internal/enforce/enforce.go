@@ -177,7 +177,7 @@ func (e *Enforcer) prepare(req Request, record *audit.Record) (*policy.Input, er
 		record.ContainerName = name
 	}
 	if record.ContainerID == "" {
-		record.ContainerID = podmanContainerID(spec)
+		record.ContainerID = policy.PodmanContainerID(spec)
 	}
 
 	app := spec.Annotations[e.Config.AppAnnotation]
@@ -189,7 +189,8 @@ func (e *Enforcer) prepare(req Request, record *audit.Record) (*policy.Input, er
 	}
 	record.Manifest = m.Source
 
-	in := &policy.Input{Spec: spec, Manifest: m, AppAnnotation: e.Config.AppAnnotation}
+	in := &policy.Input{Spec: spec, Manifest: m, AppAnnotation: e.Config.AppAnnotation,
+		ContainerID: req.ContainerID, Bundle: req.Bundle}
 	if req.Process != nil {
 		process, err := ociconfig.DecodeProcess(req.Process)
 		if err != nil {

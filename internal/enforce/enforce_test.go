@@ -74,7 +74,7 @@ func records(t *testing.T, e *Enforcer) []audit.Record {
 
 func TestEnforceTightensAndRecords(t *testing.T) {
 	e := newEnforcer(t)
-	result, err := e.Enforce(Request{Command: "create", ContainerID: "c1",
+	result, err := e.Enforce(Request{Command: "create", ContainerID: testconfig.ContainerID,
 		Config: testconfig.Podman()})
 	if err != nil {
 		t.Fatalf("Enforce: %v", err)
@@ -88,9 +88,9 @@ func TestEnforceTightensAndRecords(t *testing.T) {
 		t.Fatalf("decision log has %d records, want 1", len(log))
 	}
 	r := log[0]
-	if r.Action != policy.Tighten || r.App != "electrs" || r.ContainerID != "c1" {
-		t.Errorf("record = action %s app %q id %q, want tighten electrs c1", r.Action, r.App,
-			r.ContainerID)
+	if r.Action != policy.Tighten || r.App != "electrs" || r.ContainerID != testconfig.ContainerID {
+		t.Errorf("record = action %s app %q id %q, want tighten electrs %s", r.Action, r.App,
+			r.ContainerID, testconfig.ContainerID)
 	}
 	if !strings.HasSuffix(r.Manifest, "apps/electrs.yaml") {
 		t.Errorf("record manifest = %q", r.Manifest)
@@ -229,7 +229,8 @@ func TestEnforceRejects(t *testing.T) {
 			if tc.configure != nil {
 				tc.configure(e.Config)
 			}
-			_, err := e.Enforce(Request{Command: "create", ContainerID: "abc", Config: tc.config})
+			_, err := e.Enforce(Request{Command: "create", ContainerID: testconfig.ContainerID,
+				Config: tc.config})
 
 			var rejection *Rejection
 			if !errors.As(err, &rejection) {
@@ -238,7 +239,7 @@ func TestEnforceRejects(t *testing.T) {
 			if !strings.Contains(rejection.Message, tc.message) {
 				t.Errorf("message = %q, want it to contain %q", rejection.Message, tc.message)
 			}
-			if !strings.HasPrefix(rejection.Message, "seawall: rejected container abc") {
+			if !strings.HasPrefix(rejection.Message, "seawall: rejected container f406c42a1d83") {
 				t.Errorf("message = %q, want the seawall prefix and the container", rejection.Message)
 			}
 			if log := records(t, e); len(log) != 1 || log[0].Action != policy.Reject {
@@ -255,15 +256,15 @@ func TestRejectionMessageIsBounded(t *testing.T) {
 		"CAP_SYS_ADMIN", "CAP_NET_ADMIN", "CAP_SYS_PTRACE")
 	spec.Linux.Namespaces = nil
 
-	_, err := newEnforcer(t).Enforce(Request{Command: "create", ContainerID: "abc",
-		Config: testconfig.Encode(t, spec)})
+	_, err := newEnforcer(t).Enforce(Request{Command: "create",
+		ContainerID: testconfig.ContainerID, Config: testconfig.Encode(t, spec)})
 	if err == nil {
 		t.Fatal("Enforce accepted a privileged container")
 	}
 	if len(err.Error()) > maxMessage+100 {
 		t.Errorf("message is %d bytes, want at most %d", len(err.Error()), maxMessage+100)
 	}
-	if !strings.Contains(err.Error(), "more: run seawall explain abc") {
+	if !strings.Contains(err.Error(), "more: run seawall explain f406c42a1d83") {
 		t.Errorf("message = %q, want a pointer to seawall explain", err)
 	}
 }

@@ -3,6 +3,7 @@ package policy
 import (
 	"fmt"
 	"maps"
+	"path/filepath"
 	"slices"
 	"strings"
 
@@ -134,6 +135,29 @@ func checkRootReadonly(in *Input) []Finding {
 		}}
 	}
 	return nil
+}
+
+// checkRootPath rejects a container whose root file system is the host's own
+// root, as podman --rootfs / makes it. A relative root path is resolved against
+// the bundle when the caller knows it.
+func checkRootPath(in *Input) []Finding {
+	if in.Spec.Root == nil || in.Spec.Root.Path == "" {
+		return nil
+	}
+	path := in.Spec.Root.Path
+	if !filepath.IsAbs(path) {
+		if in.Bundle == "" {
+			return nil
+		}
+		path = filepath.Join(in.Bundle, path)
+	}
+	resolved, err := filepath.EvalSymlinks(path)
+	if err != nil || resolved != "/" {
+		return nil // a missing root fails in the runtime
+	}
+	return []Finding{{Path: "root.path", Have: fmt.Sprintf("%q, the host's root", in.Spec.Root.Path),
+		Allowed: "an image's root file system", Action: Reject,
+		Fix: "run the container from an image instead of --rootfs /"}}
 }
 
 // checkMaskedPaths adds back any standard masked or read-only path that the

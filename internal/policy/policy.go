@@ -90,6 +90,8 @@ const (
 	RuleSeccomp           = "seccomp"
 	RuleIDMappings        = "id-mapping"
 	RuleRuntimeAnnotation = "runtime-annotation"
+	RuleMounts            = "mounts"
+	RuleRootPath          = "root-path"
 )
 
 // Rule is one constraint of the policy.
@@ -114,6 +116,11 @@ type Input struct {
 	Exec bool
 	// AppAnnotation is the annotation that names a container's app, for messages.
 	AppAnnotation string
+	// ContainerID is the container's id when the caller knows it.
+	ContainerID string
+	// Bundle is the container's bundle directory when the caller knows it; a
+	// relative root path is relative to it.
+	Bundle string
 }
 
 // Rules is the policy: every rule, in the order findings are reported.
@@ -125,6 +132,8 @@ var Rules = []Rule{
 	{RuleNamespaces, ScopeContainer, "", checkNamespaces},
 	{RuleIDMappings, ScopeContainer, "", checkIDMappings},
 	{RuleDevices, ScopeContainer, "devices", checkDevices},
+	{RuleMounts, ScopeContainer, "volumes", checkMounts},
+	{RuleRootPath, ScopeContainer, "", checkRootPath},
 	{RuleCapabilities, ScopeProcess, "security.capabilities", checkCapabilities},
 	{RuleNoNewPrivileges, ScopeProcess, "security.no_new_privileges", checkNoNewPrivileges},
 	{RuleUser, ScopeProcess, "security.user", checkUser},

@@ -190,6 +190,29 @@ func TestOneFieldChanged(t *testing.T) {
 		{"user namespace above 1000", func(s *specs.Spec) {
 			s.Linux.UIDMappings = []specs.LinuxIDMapping{{ContainerID: 0, HostID: 200000, Size: 65536}}
 		}, "", "", OK},
+		{"host root bind mounted", func(s *specs.Spec) {
+			s.Mounts = append(s.Mounts, specs.Mount{Destination: "/host", Type: "bind",
+				Source: "/", Options: []string{"rbind", "ro"}})
+		}, RuleMounts, "mounts[10]", Reject},
+		{"bind mount without a type", func(s *specs.Spec) {
+			s.Mounts = append(s.Mounts, specs.Mount{Destination: "/etc/shadow",
+				Source: "/etc/shadow", Options: []string{"bind"}})
+		}, RuleMounts, "mounts[10]", Reject},
+		{"volume at the manifest's path", func(s *specs.Spec) {
+			s.Mounts = append(s.Mounts, specs.Mount{Destination: "/data/", Type: "bind",
+				Source: "/srv/electrs", Options: []string{"rbind", "rw"}})
+		}, "", "", OK},
+		{"another container's userdata", func(s *specs.Spec) {
+			s.Mounts = append(s.Mounts, specs.Mount{Destination: "/secrets", Type: "bind",
+				Source: "/run/containers/storage/overlay-containers/" +
+					strings.Repeat("0", 64) + "/userdata/secrets"})
+		}, RuleMounts, "mounts", Reject},
+		{"disk file system", func(s *specs.Spec) {
+			s.Mounts = append(s.Mounts, specs.Mount{Destination: "/mnt", Type: "ext4",
+				Source: "/dev/vda"})
+		}, RuleMounts, "mounts[10]", Reject},
+		{"host root as the container's root", func(s *specs.Spec) { s.Root.Path = "/" },
+			RuleRootPath, "root.path", Reject},
 		{"crun keep original groups", func(s *specs.Spec) {
 			s.Annotations["run.oci.keep_original_groups"] = "1"
 		}, RuleRuntimeAnnotation, "annotations.run.oci.keep_original_groups", Reject},

@@ -27,6 +27,10 @@ var podmanConfig []byte
 // App is the app id in the podman config's org.archipelago.app annotation.
 const App = "electrs"
 
+// ContainerID is the id podman gave the container, which its userdata bind
+// mounts name.
+const ContainerID = "f406c42a1d836afacd5d8b1d64300a2358b963d56dd993344c3ea48d3fd179a1"
+
 // Podman returns a copy of the podman config.json.
 func Podman() []byte {
 	return bytes.Clone(podmanConfig)
