@@ -1,4 +1,4 @@
-// Package hook implements seawall-hook, an OCI hook that podman and CRI-O run
+// Package hook implements seawall-hook, an OCI hook that podman runs
 // for every container. The precreate stage rewrites the config with the same
 // policy core as seawall-runtime; prestart (or createRuntime) rejects a config
 // that something loosened afterwards; poststart checks in /proc what the runtime

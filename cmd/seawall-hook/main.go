@@ -1,4 +1,4 @@
-// Command seawall-hook is an OCI hook for podman and CRI-O: precreate tightens
+// Command seawall-hook is an OCI hook for podman: precreate tightens
 // or rejects each container's config, prestart rejects a config loosened after
 // that, and poststart kills a container whose process does not match its
 // manifest. Install it with seawall install.

@@ -203,7 +203,8 @@ func (e *Enforcer) prepare(req Request, record *audit.Record) (*policy.Input, er
 	return in, nil
 }
 
-// podmanNameAnnotation is not set by podman 4.3; CRI-O and newer podman set it.
+// podmanNameAnnotation names the container in configs written by CRI-O; podman
+// 4.3 does not set it, so explain finds its containers by id.
 const podmanNameAnnotation = "io.kubernetes.cri-o.Name"
 
 // ManifestFor returns the manifest that applies to containers of app: its file

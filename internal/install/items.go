@@ -23,7 +23,7 @@ var hookStages = []string{"precreate", "prestart", "poststart"}
 // gives up sooner, after its own deadline.
 const hookTimeout = 30
 
-// hookFile is a hooks.d definition in the 1.0.0 schema that podman and CRI-O read.
+// hookFile is a hooks.d definition in the 1.0.0 schema that podman reads.
 type hookFile struct {
 	Version string    `json:"version"`
 	Hook    hookEntry `json:"hook"`
