@@ -1,8 +1,8 @@
-// Package hook implements seawall-hook, an OCI hook that podman runs
-// for every container. The precreate stage rewrites the config with the same
-// policy core as seawall-runtime; prestart (or createRuntime) rejects a config
-// that something loosened afterwards; poststart checks in /proc what the runtime
-// actually applied and kills a container that does not match its manifest.
+// Package hook implements seawall-hook, an OCI hook that podman runs for every
+// container. The precreate stage rewrites the config with the same policy core
+// as seawall-runtime. The prestart (or createRuntime) stage rejects a config that
+// something loosened afterwards. The poststart stage checks in /proc what the
+// runtime applied, and kills a container that does not match its manifest.
 //
 // A hook runs with an empty environment, so the hook reads its node
 // configuration from --config or the default path, and it starts no other
@@ -78,7 +78,7 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 }
 
-// outcome is what a stage produced: stdout for the engine, or the rejection.
+// outcome is the result of a stage: stdout for the engine, or the rejection.
 type outcome struct {
 	output []byte
 	err    error

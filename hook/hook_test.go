@@ -238,8 +238,8 @@ func TestPoststartKillsMismatchedProcess(t *testing.T) {
 	}
 	config, log := testNode(t)
 	bundle := t.TempDir()
-	// The config says electrs's settings, but the process below runs as root with
-	// every capability: what poststart must catch.
+	// The config has electrs's settings, but the process below runs as root with
+	// every capability, which poststart must catch.
 	_, tightened, _ := runHook(t, config, bytes.NewReader(testconfig.Podman()), StagePrecreate)
 	tightened = strings.Replace(tightened, `"args":["sh","-c","cat /proc/self/status"]`,
 		`"args":["sleep","60"]`, 1)

@@ -202,8 +202,8 @@ func linuxMappings(spec *specs.Spec, uids bool) []specs.LinuxIDMapping {
 	return spec.Linux.GIDMappings
 }
 
-// hostID maps an id inside the container to the id the host sees, which is what
-// /proc shows, through the user namespace's mappings if the container has any.
+// hostID maps an id inside the container to the host's id for it, which /proc
+// shows, through the user namespace's mappings if the container has any.
 func hostID(id uint32, mappings []specs.LinuxIDMapping) uint32 {
 	for _, m := range mappings {
 		if id >= m.ContainerID && id-m.ContainerID < m.Size {

@@ -9,8 +9,8 @@ import (
 	"strings"
 )
 
-// procRoot is where the process files are read; tests point it elsewhere.
-var procRoot = "/proc"
+// procRoot is the directory of the process files.
+const procRoot = "/proc"
 
 // processStatus is the part of /proc/PID/status that poststart checks.
 type processStatus struct {

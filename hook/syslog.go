@@ -6,8 +6,8 @@ import (
 )
 
 // syslogWriter sends decision lines to the node's syslog socket. Syslog is a
-// second place an admin finds decisions; the decision log is the record, so a
-// missing or failing syslog daemon does not stop a container.
+// second place where an admin finds decisions. The decision log is the record,
+// so a missing or failing syslog daemon does not stop a container.
 type syslogWriter struct {
 	writer *syslog.Writer
 }

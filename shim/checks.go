@@ -10,7 +10,7 @@ import (
 )
 
 // checkInvocation rejects runtime options that give a container more than its
-// config says and that no rule can see in the config.
+// config allows, which no rule can see because they are not in the config.
 func checkInvocation(inv *Invocation) error {
 	if value := lastValue(inv.Args, "preserve-fds"); value != "" {
 		count, err := strconv.Atoi(value)

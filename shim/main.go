@@ -55,10 +55,10 @@ func Main(args []string, stderr io.Writer) int {
 	return reject(inv, stderr, fmt.Errorf("starting runtime %q: %w", runtime, err))
 }
 
-// loadConfig loads the node configuration. A command that starts no process,
-// such as kill or delete, still runs when the configuration is unusable, with
-// the default runtime, so that containers can be stopped and removed while an
-// admin repairs the file; the problem is reported on stderr.
+// loadConfig loads the node configuration. When the configuration is unusable,
+// a command that starts no process, such as kill or delete, still runs with the
+// default runtime and a warning on stderr. Containers can then be stopped and
+// removed while an admin repairs the file.
 func loadConfig(inv *Invocation, stderr io.Writer) (*nodeconfig.Config, error) {
 	config, err := nodeconfig.Load(nodeconfig.Resolve(inv.SeawallConfig()))
 	if err == nil || inv.Enforced() {

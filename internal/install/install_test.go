@@ -89,7 +89,7 @@ func TestInstallUnderRootWritesLauncher(t *testing.T) {
 	}
 }
 
-func TestInstallFilesAreRootOwnedAndNotWritableByOthers(t *testing.T) {
+func TestInstallFilesAreRootOwned(t *testing.T) {
 	root := t.TempDir()
 	if _, err := Install(Options{Root: root, BinDir: fakeBinaries(t)}); err != nil {
 		t.Fatal(err)

@@ -120,8 +120,8 @@ func checkTrusted(path string, info fs.FileInfo) error {
 }
 
 // checkTrustedDir returns an error unless dir is a directory owned by root that
-// neither its group nor others may write: whoever can write it can replace or
-// remove any manifest in it.
+// neither its group nor others may write, because anyone who can write it can
+// replace or remove any manifest in it.
 func checkTrustedDir(dir string) error {
 	info, err := os.Stat(dir)
 	if err != nil {

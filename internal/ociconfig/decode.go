@@ -42,9 +42,9 @@ func DecodeProcess(data []byte) (*specs.Process, error) {
 
 // DecodeState decodes the container state an OCI hook receives on stdin. The
 // state comes from the runtime, not from the caller, and runtimes add fields of
-// their own (crun adds "root"), so unknown fields are ignored; duplicate keys and
-// trailing data are still rejected. The older "bundlePath" key is accepted as the
-// bundle.
+// their own (crun adds "root"). Unknown fields are therefore ignored, but
+// duplicate keys and trailing data are rejected. The older "bundlePath" key is
+// accepted as the bundle.
 func DecodeState(data []byte) (*specs.State, error) {
 	var state struct {
 		specs.State

@@ -79,10 +79,9 @@ func allowedBind(in *Input, mount specs.Mount, ownID string) bool {
 }
 
 // ownContainerID returns the id whose podman userdata files the container may
-// bind. It is the id the runtime was given when known. Otherwise, as in a
-// precreate hook, it is the one id that the userdata bind mounts name; binds
-// that name two containers are an error, since one of them is another
-// container's files.
+// bind: the id the runtime was given, when known. Otherwise, as in a precreate
+// hook, it is the one id that the userdata bind mounts name. Binds that name two
+// containers are an error, because one of them is another container's files.
 func ownContainerID(in *Input) (string, string) {
 	if in.ContainerID != "" {
 		return in.ContainerID, ""

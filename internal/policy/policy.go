@@ -55,7 +55,7 @@ type Finding struct {
 	// Field is the manifest field that governs the config field, such as
 	// "security.user"; empty when no manifest field can relax the rule.
 	Field string `json:"manifest_field,omitempty"`
-	// Fix is how the caller or the packager makes the config comply.
+	// Fix is the change that makes the config comply, for the caller or the packager.
 	Fix string `json:"fix,omitempty"`
 	// Reason is the manifest's written reason for a relaxation in force.
 	Reason string `json:"reason,omitempty"`
