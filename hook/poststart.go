@@ -131,7 +131,8 @@ func checkProcess(pid int, spec *specs.Spec, m *manifest.Manifest) []policy.Find
 	return findings
 }
 
-func checkStatus(pid int, s *processStatus, spec *specs.Spec, m *manifest.Manifest) []policy.Finding {
+func checkStatus(pid int, s *processStatus, spec *specs.Spec,
+	m *manifest.Manifest) []policy.Finding {
 	path := fmt.Sprintf("/proc/%d/status ", pid)
 	uid := hostID(m.Security.UID, linuxMappings(spec, true))
 	gid := hostID(m.Security.GID, linuxMappings(spec, false))

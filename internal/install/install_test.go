@@ -133,8 +133,9 @@ func TestInstallIsIdempotent(t *testing.T) {
 		t.Fatal(err)
 	}
 	got := actions(changes)
-	if got[filepath.Join(root, "usr/local/bin/seawall-hook")] != "updated" {
-		t.Errorf("changed binary: %q, want updated", got[filepath.Join(root, "usr/local/bin/seawall-hook")])
+	hook := filepath.Join(root, "usr/local/bin/seawall-hook")
+	if got[hook] != "updated" {
+		t.Errorf("changed binary: %q, want updated", got[hook])
 	}
 	if got[config] != "kept" {
 		t.Errorf("edited configuration: %q, want kept", got[config])
@@ -162,8 +163,9 @@ func TestUninstallRemovesExactlyWhatInstallWrote(t *testing.T) {
 		t.Fatalf("Uninstall: %v", err)
 	}
 	got := actions(changes)
-	if got[filepath.Join(root, "etc/seawall/apps")] != "kept" {
-		t.Errorf("apps directory with a manifest: %q, want kept", got[filepath.Join(root, "etc/seawall/apps")])
+	apps := filepath.Join(root, "etc/seawall/apps")
+	if got[apps] != "kept" {
+		t.Errorf("apps directory with a manifest: %q, want kept", got[apps])
 	}
 	for _, path := range []string{other, manifest} {
 		if _, err := os.Stat(path); err != nil {
