@@ -203,16 +203,16 @@ func TestPrestartChecksTheBundle(t *testing.T) {
 		code  int
 		error string
 	}{
-		{"compliant bundle", `{"id":"c1","status":"creating","bundle":"` + compliant + `"}`,
+		{"compliant bundle", `{"id":"` + testconfig.ContainerID + `","status":"creating","bundle":"` + compliant + `"}`,
 			0, ""},
-		{"bundlePath key", `{"id":"c1","status":"created","bundlePath":"` + compliant + `"}`,
+		{"bundlePath key", `{"id":"` + testconfig.ContainerID + `","status":"created","bundlePath":"` + compliant + `"}`,
 			0, ""},
-		{"loosened config", `{"id":"c1","bundle":"` + lax + `"}`, 1, "no longer complies"},
-		{"root as bundle", `{"id":"c1","bundle":"/"}`, 1, "host's root"},
-		{"relative bundle", `{"id":"c1","bundle":"userdata"}`, 1, "not an absolute path"},
-		{"missing bundle", `{"id":"c1","bundle":"/nonexistent/b"}`, 1, "no such file"},
-		{"no config.json", `{"id":"c1","bundle":"` + empty + `"}`, 1, "has no config.json"},
-		{"no bundle", `{"id":"c1"}`, 1, "names no bundle"},
+		{"loosened config", `{"id":"` + testconfig.ContainerID + `","bundle":"` + lax + `"}`, 1, "no longer complies"},
+		{"root as bundle", `{"id":"` + testconfig.ContainerID + `","bundle":"/"}`, 1, "host's root"},
+		{"relative bundle", `{"id":"` + testconfig.ContainerID + `","bundle":"userdata"}`, 1, "not an absolute path"},
+		{"missing bundle", `{"id":"` + testconfig.ContainerID + `","bundle":"/nonexistent/b"}`, 1, "no such file"},
+		{"no config.json", `{"id":"` + testconfig.ContainerID + `","bundle":"` + empty + `"}`, 1, "has no config.json"},
+		{"no bundle", `{"id":"` + testconfig.ContainerID + `"}`, 1, "names no bundle"},
 		{"not a state", `[1,2]`, 1, "invalid container state"},
 	}
 	for _, tc := range cases {
