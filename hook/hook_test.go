@@ -197,22 +197,22 @@ func TestPrestartChecksTheBundle(t *testing.T) {
 	write(t, filepath.Join(lax, "config.json"), string(testconfig.Podman()))
 	empty := t.TempDir()
 
+	id := testconfig.ContainerID
+	state := func(fields string) string { return `{"id":"` + id + `",` + fields + `}` }
 	cases := []struct {
 		name  string
 		state string
 		code  int
 		error string
 	}{
-		{"compliant bundle", `{"id":"` + testconfig.ContainerID + `","status":"creating","bundle":"` + compliant + `"}`,
-			0, ""},
-		{"bundlePath key", `{"id":"` + testconfig.ContainerID + `","status":"created","bundlePath":"` + compliant + `"}`,
-			0, ""},
-		{"loosened config", `{"id":"` + testconfig.ContainerID + `","bundle":"` + lax + `"}`, 1, "no longer complies"},
-		{"root as bundle", `{"id":"` + testconfig.ContainerID + `","bundle":"/"}`, 1, "host's root"},
-		{"relative bundle", `{"id":"` + testconfig.ContainerID + `","bundle":"userdata"}`, 1, "not an absolute path"},
-		{"missing bundle", `{"id":"` + testconfig.ContainerID + `","bundle":"/nonexistent/b"}`, 1, "no such file"},
-		{"no config.json", `{"id":"` + testconfig.ContainerID + `","bundle":"` + empty + `"}`, 1, "has no config.json"},
-		{"no bundle", `{"id":"` + testconfig.ContainerID + `"}`, 1, "names no bundle"},
+		{"compliant bundle", state(`"status":"creating","bundle":"` + compliant + `"`), 0, ""},
+		{"bundlePath key", state(`"status":"created","bundlePath":"` + compliant + `"`), 0, ""},
+		{"loosened config", state(`"bundle":"` + lax + `"`), 1, "no longer complies"},
+		{"root as bundle", state(`"bundle":"/"`), 1, "host's root"},
+		{"relative bundle", state(`"bundle":"userdata"`), 1, "not an absolute path"},
+		{"missing bundle", state(`"bundle":"/nonexistent/b"`), 1, "no such file"},
+		{"no config.json", state(`"bundle":"` + empty + `"`), 1, "has no config.json"},
+		{"no bundle", state(`"status":"created"`), 1, "names no bundle"},
 		{"not a state", `[1,2]`, 1, "invalid container state"},
 	}
 	for _, tc := range cases {
