@@ -5,8 +5,11 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"syscall"
+
+	"github.com/tidwall/gjson"
 )
 
 // checkInvocation rejects runtime options that give a container more than its
@@ -34,8 +37,9 @@ func checkInvocation(inv *Invocation) error {
 
 // checkPrivate rejects a bundle directory or a config or process file that a
 // user other than seawall's could write. The runtime reads the file again after
-// seawall has checked it, so such a user could change it in between.
-func checkPrivate(path string) error {
+// seawall has checked it, so such a user could change it in between. owners are
+// the uids allowed to own it besides seawall's own.
+func checkPrivate(path string, owners ...int) error {
 	info, err := os.Lstat(path)
 	if err != nil {
 		return err
@@ -44,14 +48,25 @@ func checkPrivate(path string) error {
 	if !ok {
 		return errors.New("reading the owner of " + path)
 	}
-	if int(stat.Uid) != os.Geteuid() {
+	if int(stat.Uid) != os.Geteuid() && !slices.Contains(owners, int(stat.Uid)) {
 		return fmt.Errorf("%s is owned by uid %d, not by uid %d that runs the container; "+
-			"another user could change it after seawall checked it", path, stat.Uid,
-			os.Geteuid())
+			"another user could change it after seawall checked it; run chown %d %s",
+			path, stat.Uid, os.Geteuid(), os.Geteuid(), path)
 	}
 	if info.Mode().Perm()&0o022 != 0 {
 		return fmt.Errorf("%s is writable by group or others (mode %04o), so it could change "+
 			"after seawall checked it; run chmod go-w %s", path, info.Mode().Perm(), path)
 	}
 	return nil
+}
+
+// containerRoot returns the host uid that a config's user namespace maps uid 0
+// to, or -1 without one. Podman gives that uid the bundle of such a container.
+func containerRoot(config []byte) int {
+	for _, m := range gjson.GetBytes(config, "linux.uidMappings").Array() {
+		if m.Get("containerID").Uint() == 0 && m.Get("size").Uint() > 0 {
+			return int(m.Get("hostID").Uint())
+		}
+	}
+	return -1
 }

@@ -83,14 +83,14 @@ func enforceInvocation(inv *Invocation, enforcer *enforce.Enforcer, runtime stri
 	if err := checkInvocation(inv); err != nil {
 		return enforcer.Reject(req, err)
 	}
-	for _, path := range []string{inv.Bundle, filepath.Dir(inv.ConfigFile), inv.ConfigFile} {
-		if err := checkPrivate(path); err != nil {
-			return enforcer.Reject(req, err)
-		}
-	}
 	data, info, err := ociconfig.ReadFile(inv.ConfigFile)
 	if err != nil {
 		return enforcer.Reject(req, err)
+	}
+	for _, path := range []string{inv.Bundle, filepath.Dir(inv.ConfigFile), inv.ConfigFile} {
+		if err := checkPrivate(path, containerRoot(data)); err != nil {
+			return enforcer.Reject(req, err)
+		}
 	}
 	req.Config = data
 	result, err := enforcer.Enforce(req)

@@ -157,6 +157,27 @@ func TestHookRejectsPrivileged(t *testing.T) {
 	}
 }
 
+func TestHookRejectsHostRoot(t *testing.T) {
+	for _, rt := range runtimes(t) {
+		t.Run(rt.name, func(t *testing.T) {
+			h := newHookNode(t, rt)
+			cidFile := filepath.Join(t.TempDir(), "cid")
+			name := containerID("hostroot")
+			t.Cleanup(func() { h.run(t, "rm", "--force", "--time", "0", name) })
+			args := append([]string{"run", "--name", name, "--cidfile", cidFile}, runArgs...)
+			stdout, _, err := h.run(t, append(args, "--rootfs", "/:O", "echo", "started")...)
+			if err == nil || strings.Contains(stdout, "started") {
+				t.Fatalf("a container on the host's root started: %s", stdout)
+			}
+			id, _ := os.ReadFile(cidFile)
+			if explanation := h.explain(t, strings.TrimSpace(string(id))); !strings.Contains(
+				explanation, "an overlay over the host's root") {
+				t.Errorf("seawall explain does not show the host root:\n%s", explanation)
+			}
+		})
+	}
+}
+
 // loosenHook is a precreate hook that undoes seawall's read-only root. Its file
 // name sorts after seawall's, so podman runs it second.
 const loosenHook = `#!/bin/sh
@@ -172,7 +193,7 @@ func TestHookPrestartCatchesLoosenedConfig(t *testing.T) {
 			if err := os.Chmod(script, 0o755); err != nil {
 				t.Fatal(err)
 			}
-			writeFile(t, filepath.Join(h.hooksDir, "zz-loosen.json"), `{"version":"1.0.0",`+
+			writeFile(t, filepath.Join(h.hooksDir, "zzz-loosen.json"), `{"version":"1.0.0",`+
 				`"hook":{"path":"`+script+`"},"when":{"always":true},"stages":["precreate"]}`)
 
 			stdout, stderr, err, id := h.runContainer(t,

@@ -263,6 +263,8 @@ func TestPodmanRunRejectsHostAccess(t *testing.T) {
 			"no network namespace"},
 		{"the host's root bind mounted", append(annotate(testAppID), "-v", "/:/host:ro"),
 			`bind mount of host path "/" at "/host"`},
+		{"an overlay over the host's root", append(annotate(testAppID), "--rootfs", "/:O"),
+			"an overlay over the host's root"},
 	}
 	for _, rt := range runtimes(t) {
 		for _, tc := range cases {
@@ -317,6 +319,24 @@ func TestPodmanVolumeIsTheWritablePlace(t *testing.T) {
 			}
 			if data, _ := os.ReadFile(filepath.Join(volume, "file")); string(data) != "kept\n" {
 				t.Errorf("volume file = %q, want the container's write", data)
+			}
+		})
+	}
+}
+
+func TestPodmanUserNamespaceInSubordinateIDs(t *testing.T) {
+	for _, rt := range runtimes(t) {
+		t.Run(rt.name, func(t *testing.T) {
+			p := newPodman(t, rt, "")
+			stdout, stderr, err := p.runContainer(t, []string{"--annotation",
+				"org.archipelago.app=" + testAppID, "--uidmap", "0:200000:65536",
+				"--gidmap", "0:200000:65536"}, "sh", "-c", probeScript+"; cat /proc/self/uid_map")
+			if err != nil {
+				t.Fatalf("podman run with a user namespace: %v\nstderr: %s", err, stderr)
+			}
+			checkEnforced(t, parseStatus(t, stdout))
+			if !strings.Contains(strings.Join(strings.Fields(stdout), " "), "0 200000 65536") {
+				t.Errorf("uid_map does not show the user namespace:\n%s", stdout)
 			}
 		})
 	}

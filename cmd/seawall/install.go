@@ -24,11 +24,12 @@ written files name those paths, which suits a trial or a test; the runtime is
 then registered as a launcher script that passes the configuration's path.
 `
 
-const uninstallUsage = `usage: seawall uninstall [--root DIR] [--hooks-dir DIR]
+const uninstallUsage = `usage: seawall uninstall [--root DIR]
 
 Removes what seawall install wrote, as recorded in /var/lib/seawall/installed.json.
 A file changed since the install, such as an edited node configuration, is kept
-and listed, and so is a directory that is not empty.
+and listed, and so is a directory that is not empty. Stop the containers that
+run with the seawall runtime first: podman needs the runtime to stop them.
 `
 
 func runInstall(args []string, stdout, stderr io.Writer) int {
@@ -50,10 +51,13 @@ func runInstall(args []string, stdout, stderr io.Writer) int {
 		return exitInvalid
 	}
 	if options.Root != "/" {
+		hooksDir := options.HooksDir
+		if hooksDir == "" {
+			hooksDir = filepath.Join(options.Root, "usr/share/containers/oci/hooks.d")
+		}
 		fmt.Fprintf(stdout, "\nwith podman, use --runtime %s, which starts seawall-runtime "+
 			"with this configuration, and --hooks-dir %s\n",
-			filepath.Join(options.Root, "usr/local/libexec/seawall/seawall-runtime"),
-			filepath.Join(options.Root, "usr/share/containers/oci/hooks.d"))
+			filepath.Join(options.Root, "usr/local/libexec/seawall/seawall-runtime"), hooksDir)
 	}
 	return exitOK
 }
@@ -69,6 +73,9 @@ func runUninstall(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "seawall uninstall: %v\n", err)
 		return exitInvalid
 	}
+	if len(changes) == 0 {
+		fmt.Fprintln(stdout, "nothing to uninstall: no install is recorded under "+options.Root)
+	}
 	return exitOK
 }
 
@@ -77,9 +84,10 @@ func installOptions(name, usage string, args []string, stderr io.Writer) (instal
 	flags := flag.NewFlagSet(name, flag.ContinueOnError)
 	flags.SetOutput(stderr)
 	root := flags.String("root", "/", "install under `DIR` instead of the node's root")
-	hooksDir := flags.String("hooks-dir", "", "hooks.d `directory` (default under the root)")
+	var hooksDir *string
 	var defaultRuntime *bool
 	if name == "install" {
+		hooksDir = flags.String("hooks-dir", "", "hooks.d `directory` (default under the root)")
 		defaultRuntime = flags.Bool("default-runtime", false,
 			"also make seawall-runtime podman's default runtime")
 	}
@@ -94,9 +102,9 @@ func installOptions(name, usage string, args []string, stderr io.Writer) (instal
 		flags.Usage()
 		return install.Options{}, exitUsage, true
 	}
-	options := install.Options{Root: *root, HooksDir: *hooksDir}
-	if defaultRuntime != nil {
-		options.DefaultRuntime = *defaultRuntime
+	options := install.Options{Root: *root}
+	if name == "install" {
+		options.HooksDir, options.DefaultRuntime = *hooksDir, *defaultRuntime
 	}
 	return options, 0, false
 }

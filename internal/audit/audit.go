@@ -59,7 +59,7 @@ type Log struct {
 // syncs the file before returning: a decision that cannot be recorded must not
 // take effect.
 func (l *Log) Append(record Record) error {
-	line, err := json.Marshal(record)
+	line, err := json.Marshal(bounded(record))
 	if err != nil {
 		return fmt.Errorf("encoding decision record: %w", err)
 	}
@@ -132,17 +132,47 @@ func (l *Log) Find(id string) ([]Record, error) {
 		id, len(byContainer), l.Path)
 }
 
-// scan calls visit for every record in r, skipping none: a line that is not a
-// record is an error, since the log is seawall's own.
-func scan(r io.Reader, visit func(*Record)) error {
-	scanner := bufio.NewScanner(r)
-	scanner.Buffer(make([]byte, 0, 64<<10), 16<<20)
-	for line := 1; scanner.Scan(); line++ {
-		var record Record
-		if err := json.Unmarshal(scanner.Bytes(), &record); err != nil {
-			return fmt.Errorf("decision log line %d: %w", line, err)
+// maxField is the longest text, in bytes, a record keeps of one finding field.
+// A config's values reach the record through the findings, and a caller could
+// otherwise make one record as large as the config.
+const maxField = 2048
+
+// bounded returns the record with every long text cut to maxField bytes.
+func bounded(r Record) Record {
+	cut := func(s string) string {
+		if len(s) <= maxField {
+			return s
 		}
-		visit(&record)
+		return strings.ToValidUTF8(s[:maxField], "") + "..."
 	}
-	return scanner.Err()
+	r.Error = cut(r.Error)
+	findings := make([]policy.Finding, len(r.Findings))
+	for i, f := range r.Findings {
+		f.Have, f.Allowed, f.Fix, f.Reason = cut(f.Have), cut(f.Allowed), cut(f.Fix), cut(f.Reason)
+		findings[i] = f
+	}
+	r.Findings = findings
+	return r
+}
+
+// scan calls visit for every record in r, skipping none: a line that is not a
+// record is an error, since the log is seawall's own. Lines may be of any length.
+func scan(r io.Reader, visit func(*Record)) error {
+	reader := bufio.NewReader(r)
+	for line := 1; ; line++ {
+		data, err := reader.ReadBytes('\n')
+		if len(data) > 0 {
+			var record Record
+			if err := json.Unmarshal(data, &record); err != nil {
+				return fmt.Errorf("decision log line %d: %w", line, err)
+			}
+			visit(&record)
+		}
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+	}
 }

@@ -82,3 +82,36 @@ func TestAppendRefusesSymlinkedLog(t *testing.T) {
 		t.Error("Append wrote through a symbolic link")
 	}
 }
+
+func TestAppendBoundsLongFindings(t *testing.T) {
+	log := &Log{Path: filepath.Join(t.TempDir(), "decisions.jsonl")}
+	huge := strings.Repeat("é", 1<<20)
+	record := Record{ContainerID: strings.Repeat("a", 64), Error: huge,
+		Findings: []policy.Finding{{Have: huge, Fix: huge}}}
+	if err := log.Append(record); err != nil {
+		t.Fatal(err)
+	}
+	info, _ := os.Stat(log.Path)
+	if info.Size() > 4*maxField+1000 {
+		t.Errorf("record is %d bytes, want the long fields cut", info.Size())
+	}
+	records, err := log.Find("aaaa")
+	if err != nil || len(records) != 1 {
+		t.Fatalf("Find = %v, %v", records, err)
+	}
+	if !strings.HasSuffix(records[0].Findings[0].Have, "...") {
+		t.Error("a cut field does not say so")
+	}
+}
+
+func TestFindReadsLongLines(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "decisions.jsonl")
+	long := `{"container_id":"` + strings.Repeat("b", 64) + `","error":"` +
+		strings.Repeat("x", 20<<20) + `"}` + "\n"
+	if err := os.WriteFile(path, []byte(long), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := (&Log{Path: path}).Find("bbbb"); err != nil {
+		t.Errorf("Find with a 20 MiB line: %v", err)
+	}
+}

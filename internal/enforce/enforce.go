@@ -8,6 +8,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io/fs"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -98,9 +99,12 @@ func (e *Enforcer) Enforce(req Request) (*Result, error) {
 		return nil, e.reject(record, rejectionMessage(record, decision))
 	}
 	if req.Verify && decision.Action == policy.Tighten {
-		return nil, e.reject(record, "config.json no longer complies after seawall tightened "+
-			"it: "+rejectionMessage(record, decision)+"; find the hook or tool that changed "+
-			"the bundle after the precreate stage")
+		changed := decision.With(policy.Tighten)
+		return nil, e.reject(record, fmt.Sprintf("config.json no longer complies after "+
+			"seawall's precreate stage: %s is %s, allowed: %s (%d fields in all); find the "+
+			"hook or tool that changed the bundle after seawall-hook precreate, or run "+
+			"seawall explain %s", changed[0].Path, changed[0].Have, changed[0].Allowed,
+			len(changed), explainTarget(record)))
 	}
 
 	output, edits, err := tighten(in, original, decision)
@@ -222,6 +226,11 @@ func (e *Enforcer) ManifestFor(app string) (*manifest.Manifest, error) {
 		return manifest.Default(e.Config.DefaultUID, e.Config.DefaultGID), nil
 	}
 	m, err := manifest.LoadApp(e.Config.ManifestsDir, app)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("no manifest for app %q (annotation %s) in %s; install the "+
+			"app's manifest as %s.yaml there, or correct the annotation", app,
+			e.Config.AppAnnotation, e.Config.ManifestsDir, app)
+	}
 	if err != nil {
 		// A manifest can have many problems, one per line; the rejection is one line.
 		oneLine := strings.Join(strings.Fields(err.Error()), " ")

@@ -215,7 +215,8 @@ func TestEnforceRejects(t *testing.T) {
 	}{
 		{"privileged", testconfig.Encode(t, privileged), nil,
 			"io.podman.annotations.privileged: TRUE"},
-		{"missing manifest", testconfig.Encode(t, unknownApp), nil, `app "lnd"`},
+		{"missing manifest", testconfig.Encode(t, unknownApp), nil,
+			`no manifest for app "lnd" (annotation org.archipelago.app)`},
 		{"path traversal in app id", testconfig.Encode(t, traversal), nil, "../etc/passwd"},
 		{"unmanaged on a rejecting node", testconfig.Encode(t, unmanaged),
 			func(c *nodeconfig.Config) { c.Unmanaged = nodeconfig.UnmanagedReject },

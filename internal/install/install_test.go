@@ -3,6 +3,7 @@ package install
 import (
 	"encoding/json"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -14,7 +15,7 @@ func fakeBinaries(t *testing.T) string {
 	t.Helper()
 	dir := t.TempDir()
 	for _, name := range Binaries {
-		content := "#!/bin/sh\n# " + name + "\n"
+		content := "#!/bin/sh\necho " + name + " \"$@\"\n"
 		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o755); err != nil {
 			t.Fatal(err)
 		}
@@ -38,7 +39,7 @@ func TestInstallWritesEveryFile(t *testing.T) {
 	}
 	got := actions(changes)
 	for _, rel := range []string{"usr/local/bin/seawall-hook", "usr/local/bin/seawall-runtime",
-		"usr/share/containers/oci/hooks.d/seawall-precreate.json",
+		"usr/share/containers/oci/hooks.d/zz-seawall-precreate.json",
 		"usr/share/containers/oci/hooks.d/seawall-prestart.json",
 		"usr/share/containers/oci/hooks.d/seawall-poststart.json",
 		"etc/containers/containers.conf.d/seawall.conf", "etc/seawall/config.yaml",
@@ -82,10 +83,32 @@ func TestInstallUnderRootWritesLauncher(t *testing.T) {
 	if err != nil {
 		t.Fatalf("reading the launcher: %v", err)
 	}
-	want := "exec " + filepath.Join(root, "usr/local/bin/seawall-runtime") +
-		" --seawall-config=" + filepath.Join(root, "etc/seawall/config.yaml") + ` "$@"`
+	want := "exec '" + filepath.Join(root, "usr/local/bin/seawall-runtime") +
+		"' '--seawall-config=" + filepath.Join(root, "etc/seawall/config.yaml") + `' "$@"`
 	if !strings.Contains(string(script), want) {
 		t.Errorf("launcher:\n%s\nwant the line %s", script, want)
+	}
+}
+
+func TestLauncherQuotesPaths(t *testing.T) {
+	root := filepath.Join(t.TempDir(), "a b $(touch pwned) 'q'")
+	if err := os.Mkdir(root, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Install(Options{Root: root, BinDir: fakeBinaries(t)}); err != nil {
+		t.Fatal(err)
+	}
+	launcher := filepath.Join(root, "usr/local/libexec/seawall/seawall-runtime")
+	output, err := exec.Command(launcher, "--version").CombinedOutput()
+	if err != nil {
+		t.Fatalf("launcher: %v\n%s", err, output)
+	}
+	if _, err := os.Stat("pwned"); err == nil {
+		os.Remove("pwned")
+		t.Error("the launcher ran a command substitution from the install root")
+	}
+	if !strings.Contains(string(output), "seawall-runtime") {
+		t.Errorf("launcher output = %q, want the fake seawall-runtime's", output)
 	}
 }
 
@@ -119,7 +142,7 @@ func TestInstallIsIdempotent(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, c := range changes {
-		if c.Action != "unchanged" {
+		if c.Action != "unchanged" && !strings.HasSuffix(c.Path, "installed.json") {
 			t.Errorf("second install: %s", c)
 		}
 	}
@@ -178,8 +201,8 @@ func TestUninstallRemovesExactlyWhatInstallWrote(t *testing.T) {
 			t.Errorf("%s is still there after uninstall", rel)
 		}
 	}
-	if _, err := Uninstall(Options{Root: root}); err == nil {
-		t.Error("a second uninstall found something to remove")
+	if changes, err := Uninstall(Options{Root: root}); err != nil || len(changes) != 0 {
+		t.Errorf("second uninstall = %v, %v; want nothing to do", changes, err)
 	}
 }
 

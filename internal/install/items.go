@@ -61,7 +61,7 @@ func items(p paths, o Options) ([]item, error) {
 		if err != nil {
 			return nil, err
 		}
-		list = append(list, item{path: filepath.Join(p.hooksDir, "seawall-"+stage+".json"),
+		list = append(list, item{path: filepath.Join(p.hooksDir, hookFileName(stage)),
 			content: content, mode: 0o644})
 	}
 	if p.config != nodeconfig.DefaultPath {
@@ -76,8 +76,14 @@ func items(p paths, o Options) ([]item, error) {
 // come with the runtime itself.
 func launcher(p paths) string {
 	return fmt.Sprintf("#!/bin/sh\n# Written by seawall install: seawall-runtime with the "+
-		"node configuration under %s.\nexec %s --seawall-config=%s \"$@\"\n", p.root,
-		filepath.Join(p.binDir, "seawall-runtime"), p.config)
+		"node configuration under %s.\nexec %s %s \"$@\"\n", strings.ReplaceAll(p.root, "\n", " "),
+		shellQuote(filepath.Join(p.binDir, "seawall-runtime")),
+		shellQuote("--seawall-config="+p.config))
+}
+
+// shellQuote quotes s for sh, so that no character of a path is special.
+func shellQuote(s string) string {
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
 // runtimePath returns the runtime that the drop-in registers for the engine:
@@ -87,6 +93,17 @@ func (p paths) runtimePath() string {
 		return p.launcher
 	}
 	return filepath.Join(p.binDir, "seawall-runtime")
+}
+
+// hookFileName names the hook definition of a stage. Podman runs the hooks of a
+// stage in the order of their file names, and each precreate hook gets the
+// config the one before wrote, so seawall's precreate hook is named to sort
+// after the usual names and see the config the others leave.
+func hookFileName(stage string) string {
+	if stage == "precreate" {
+		return "zz-seawall-precreate.json"
+	}
+	return "seawall-" + stage + ".json"
 }
 
 func hookDefinition(p paths, stage string) ([]byte, error) {

@@ -55,11 +55,17 @@ func Install(o Options) ([]Change, error) {
 	}
 	for _, dir := range missingParents(p.record) {
 		rec.put(item{path: dir})
+		changes = append(changes, Change{Path: dir, Action: "created"})
+	}
+	action := "updated"
+	if _, err := os.Stat(p.record); errors.Is(err, fs.ErrNotExist) {
+		action = "created"
 	}
 	if err := writeRecord(p.record, rec); err != nil {
 		return changes, err
 	}
-	return changes, nil
+	return append(changes, Change{Path: p.record, Action: action,
+		Note: "the list of what uninstall removes"}), nil
 }
 
 // Uninstall removes what Install recorded: files whose content is still what
@@ -74,7 +80,7 @@ func Uninstall(o Options) ([]Change, error) {
 		return nil, err
 	}
 	if len(rec.Entries) == 0 {
-		return nil, fmt.Errorf("nothing to uninstall: %s lists no installed files", p.record)
+		return nil, nil
 	}
 
 	// Files first, then the record, then directories from the deepest, so that

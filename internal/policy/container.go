@@ -3,8 +3,8 @@ package policy
 import (
 	"fmt"
 	"maps"
-	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
@@ -137,27 +137,33 @@ func checkRootReadonly(in *Input) []Finding {
 	return nil
 }
 
-// checkRootPath rejects a container whose root file system is the host's own
-// root, as podman --rootfs / makes it. A relative root path is resolved against
-// the bundle when the caller knows it.
-func checkRootPath(in *Input) []Finding {
-	if in.Spec.Root == nil || in.Spec.Root.Path == "" {
+// unprivilegedPortSysctl is the sysctl that opens ports below 1024 to processes
+// without CAP_NET_BIND_SERVICE.
+const unprivilegedPortSysctl = "net.ipv4.ip_unprivileged_port_start"
+
+// checkSysctls rejects a sysctl that grants what a capability grants. The
+// runtimes accept only sysctls of the container's own namespaces, so the others
+// stay inside the container.
+func checkSysctls(in *Input) []Finding {
+	if in.Spec.Linux == nil {
 		return nil
 	}
-	path := in.Spec.Root.Path
-	if !filepath.IsAbs(path) {
-		if in.Bundle == "" {
-			return nil
-		}
-		path = filepath.Join(in.Bundle, path)
+	value, ok := in.Spec.Linux.Sysctl[unprivilegedPortSysctl]
+	if !ok || slices.Contains(in.Manifest.CapabilityNames(), "CAP_NET_BIND_SERVICE") {
+		return nil
 	}
-	resolved, err := filepath.EvalSymlinks(path)
-	if err != nil || resolved != "/" {
-		return nil // a missing root fails in the runtime
+	port, err := strconv.Atoi(strings.TrimSpace(value))
+	if err == nil && port >= 1024 {
+		return nil
 	}
-	return []Finding{{Path: "root.path", Have: fmt.Sprintf("%q, the host's root", in.Spec.Root.Path),
-		Allowed: "an image's root file system", Action: Reject,
-		Fix: "run the container from an image instead of --rootfs /"}}
+	return []Finding{{
+		Path:    "linux.sysctl." + unprivilegedPortSysctl,
+		Have:    fmt.Sprintf("%q, which lets the app bind ports below 1024", value),
+		Allowed: "ports below 1024 only with CAP_NET_BIND_SERVICE",
+		Action:  Reject,
+		Fix: "remove --sysctl " + unprivilegedPortSysctl + ", or " +
+			grantHint(in, "security.capabilities") + " for CAP_NET_BIND_SERVICE",
+	}}
 }
 
 // checkMaskedPaths adds back any standard masked or read-only path that the

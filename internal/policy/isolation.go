@@ -2,6 +2,7 @@ package policy
 
 import (
 	"fmt"
+	"maps"
 	"os"
 	"slices"
 
@@ -120,26 +121,38 @@ func hostNamespaceProblem(path, proc string) string {
 	return ""
 }
 
-// checkIDMappings rejects user namespace and mount id mappings that map any id
-// to a host id at or below minimumID. With such a mapping, the manifest's uid,
-// or any uid in the container, can be the host's root or a system account.
+// subordinateIDs is the lowest host id of the ranges that user namespaces may
+// map to. Host ids below it belong to the host's accounts and to the apps,
+// whose manifests give uids above 1000; /etc/subuid ranges start at 100000 by
+// default on Debian.
+const subordinateIDs = 65536
+
+// checkIDMappings rejects user namespace and mount id mappings that reach a
+// host id below subordinateIDs, where the host's accounts and the other apps'
+// uids are: the manifest's uid could otherwise be the host's root or another
+// app. Only the manifest's own uid or gid may be mapped to itself.
 func checkIDMappings(in *Input) []Finding {
 	if in.Spec.Linux == nil {
 		return nil
 	}
-	lists := map[string][]specs.LinuxIDMapping{
-		"linux.uidMappings": in.Spec.Linux.UIDMappings,
-		"linux.gidMappings": in.Spec.Linux.GIDMappings,
+	uid, gid := in.Manifest.Security.UID, in.Manifest.Security.GID
+	type list struct {
+		mappings []specs.LinuxIDMapping
+		own      uint32
+	}
+	lists := map[string]list{
+		"linux.uidMappings": {in.Spec.Linux.UIDMappings, uid},
+		"linux.gidMappings": {in.Spec.Linux.GIDMappings, gid},
 	}
 	for i, mount := range in.Spec.Mounts {
-		lists[fmt.Sprintf("mounts[%d].uidMappings", i)] = mount.UIDMappings
-		lists[fmt.Sprintf("mounts[%d].gidMappings", i)] = mount.GIDMappings
+		lists[fmt.Sprintf("mounts[%d].uidMappings", i)] = list{mount.UIDMappings, uid}
+		lists[fmt.Sprintf("mounts[%d].gidMappings", i)] = list{mount.GIDMappings, gid}
 	}
 
 	var findings []Finding
-	for _, path := range sortedKeys(lists) {
-		for _, m := range lists[path] {
-			if m.HostID > minimumID && uint64(m.HostID)+uint64(m.Size) <= 1<<32 {
+	for _, path := range slices.Sorted(maps.Keys(lists)) {
+		for _, m := range lists[path].mappings {
+			if allowedMapping(m, lists[path].own) {
 				continue
 			}
 			findings = append(findings, Finding{
@@ -147,21 +160,20 @@ func checkIDMappings(in *Input) []Finding {
 				Have: fmt.Sprintf("container ids %d-%d map to host ids %d-%d", m.ContainerID,
 					uint64(m.ContainerID)+uint64(m.Size)-1, m.HostID,
 					uint64(m.HostID)+uint64(m.Size)-1),
-				Allowed: fmt.Sprintf("host ids above %d only", minimumID),
-				Action:  Reject,
-				Fix: fmt.Sprintf("map container ids only to host ids above %d, "+
-					"or remove --uidmap, --gidmap and --userns", minimumID),
+				Allowed: fmt.Sprintf("host ids from %d, or the manifest's id %d mapped to "+
+					"itself", subordinateIDs, lists[path].own),
+				Action: Reject,
+				Fix: fmt.Sprintf("map container ids to host ids from %d only, as "+
+					"--userns=auto does, or remove --uidmap, --gidmap and --userns", subordinateIDs),
 			})
 		}
 	}
 	return findings
 }
 
-func sortedKeys(m map[string][]specs.LinuxIDMapping) []string {
-	keys := make([]string, 0, len(m))
-	for key := range m {
-		keys = append(keys, key)
+func allowedMapping(m specs.LinuxIDMapping, own uint32) bool {
+	if m.Size == 1 && m.ContainerID == own && m.HostID == own {
+		return true
 	}
-	slices.Sort(keys)
-	return keys
+	return m.HostID >= subordinateIDs && uint64(m.HostID)+uint64(m.Size) <= 1<<32
 }

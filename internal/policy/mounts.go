@@ -20,23 +20,18 @@ var kernelFilesystems = []string{"proc", "sysfs", "tmpfs", "devpts", "mqueue", "
 // volumes and the engine's own per-container files, and mounts of other types
 // than kernelFilesystems.
 func checkMounts(in *Input) []Finding {
-	ownID, err := ownContainerID(in)
-	if err != "" {
-		return []Finding{mountFinding(in, "mounts", err,
-			"remove the bind mount of the other container's files")}
-	}
-
 	var findings []Finding
 	for i, mount := range in.Spec.Mounts {
 		path := fmt.Sprintf("mounts[%d]", i)
 		switch {
 		case isBind(mount):
-			if allowedBind(in, mount, ownID) {
+			if allowedBind(in, mount) {
 				continue
 			}
 			findings = append(findings, mountFinding(in, path,
 				fmt.Sprintf("bind mount of host path %q at %q", mount.Source, mount.Destination),
-				fmt.Sprintf("remove -v %s:%s, or add a volume at %s to the manifest",
+				fmt.Sprintf("remove the option that adds it (-v %s:%s, --mount, or an "+
+					"engine option such as --systemd), or add a volume at %s to the manifest",
 					mount.Source, mount.Destination, mount.Destination)))
 		case !slices.Contains(kernelFilesystems, mount.Type):
 			findings = append(findings, mountFinding(in, path,
@@ -64,41 +59,35 @@ func mountType(mount specs.Mount) string {
 	return mount.Type
 }
 
-// allowedBind accepts a bind mount at one of the manifest's volume paths, or of
-// a file the engine wrote for this container, such as /etc/hosts from podman's
-// userdata directory.
-func allowedBind(in *Input, mount specs.Mount, ownID string) bool {
+// sharedEngineFiles are the files that the containers of a podman pod take from
+// the userdata directory of the pod's infra container.
+var sharedEngineFiles = []string{"/etc/hosts", "/etc/hostname", "/etc/resolv.conf", "/dev/shm"}
+
+// podmanInit is where podman --init mounts its init binary, catatonit.
+const podmanInit = "/run/podman-init"
+
+// allowedBind accepts a bind mount at one of the manifest's volume paths, of a
+// file podman wrote for this container (or, for a pod, the shared files of its
+// infra container), and of podman's init binary.
+func allowedBind(in *Input, mount specs.Mount) bool {
 	destination := filepath.Clean(mount.Destination)
 	for _, volume := range in.Manifest.Volumes {
 		if destination == volume.Path {
 			return true
 		}
 	}
+	if destination == podmanInit && filepath.Base(mount.Source) == "catatonit" &&
+		slices.Contains(mount.Options, "ro") {
+		return true
+	}
 	match := podmanUserdata.FindStringSubmatch(filepath.Clean(mount.Source))
-	return match != nil && ownID != "" && match[1] == ownID
-}
-
-// ownContainerID returns the id whose podman userdata files the container may
-// bind: the id the runtime was given, when known. Otherwise, as in a precreate
-// hook, it is the one id that the userdata bind mounts name. Binds that name two
-// containers are an error, because one of them is another container's files.
-func ownContainerID(in *Input) (string, string) {
-	if in.ContainerID != "" {
-		return in.ContainerID, ""
+	if match == nil {
+		return false
 	}
-	id := ""
-	for _, mount := range in.Spec.Mounts {
-		match := podmanUserdata.FindStringSubmatch(filepath.Clean(mount.Source))
-		if match == nil || !isBind(mount) {
-			continue
-		}
-		if id != "" && match[1] != id {
-			return "", fmt.Sprintf("bind mounts from the userdata of two containers, %.12s "+
-				"and %.12s", id, match[1])
-		}
-		id = match[1]
-	}
-	return id, ""
+	// A precreate hook does not know the container's id; the runtime and the
+	// prestart stage check these mounts again with it.
+	return in.ContainerID == "" || match[1] == in.ContainerID ||
+		slices.Contains(sharedEngineFiles, destination)
 }
 
 func volumePaths(in *Input) string {

@@ -92,6 +92,7 @@ const (
 	RuleRuntimeAnnotation = "runtime-annotation"
 	RuleMounts            = "mounts"
 	RuleRootPath          = "root-path"
+	RuleSysctl            = "sysctl"
 )
 
 // Rule is one constraint of the policy.
@@ -134,6 +135,7 @@ var Rules = []Rule{
 	{RuleDevices, ScopeContainer, "devices", checkDevices},
 	{RuleMounts, ScopeContainer, "volumes", checkMounts},
 	{RuleRootPath, ScopeContainer, "", checkRootPath},
+	{RuleSysctl, ScopeContainer, "security.capabilities", checkSysctls},
 	{RuleCapabilities, ScopeProcess, "security.capabilities", checkCapabilities},
 	{RuleNoNewPrivileges, ScopeProcess, "security.no_new_privileges", checkNoNewPrivileges},
 	{RuleUser, ScopeProcess, "security.user", checkUser},

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -187,8 +188,16 @@ func TestOneFieldChanged(t *testing.T) {
 		{"idmapped mount to host root", func(s *specs.Spec) {
 			s.Mounts[0].UIDMappings = []specs.LinuxIDMapping{{ContainerID: 1001, HostID: 0, Size: 1}}
 		}, RuleIDMappings, "mounts[0].uidMappings", Reject},
-		{"user namespace above 1000", func(s *specs.Spec) {
+		{"user namespace in subordinate ids", func(s *specs.Spec) {
 			s.Linux.UIDMappings = []specs.LinuxIDMapping{{ContainerID: 0, HostID: 200000, Size: 65536}}
+		}, "", "", OK},
+		{"app's uid mapped to another app's", func(s *specs.Spec) {
+			s.Linux.UIDMappings = []specs.LinuxIDMapping{{ContainerID: 1001, HostID: 1002, Size: 1}}
+		}, RuleIDMappings, "linux.uidMappings", Reject},
+		{"app's uid mapped to itself", func(s *specs.Spec) {
+			s.Linux.UIDMappings = []specs.LinuxIDMapping{
+				{ContainerID: 0, HostID: 100000, Size: 1001},
+				{ContainerID: 1001, HostID: 1001, Size: 1}}
 		}, "", "", OK},
 		{"host root bind mounted", func(s *specs.Spec) {
 			s.Mounts = append(s.Mounts, specs.Mount{Destination: "/host", Type: "bind",
@@ -202,11 +211,11 @@ func TestOneFieldChanged(t *testing.T) {
 			s.Mounts = append(s.Mounts, specs.Mount{Destination: "/data/", Type: "bind",
 				Source: "/srv/electrs", Options: []string{"rbind", "rw"}})
 		}, "", "", OK},
-		{"another container's userdata", func(s *specs.Spec) {
-			s.Mounts = append(s.Mounts, specs.Mount{Destination: "/secrets", Type: "bind",
-				Source: "/run/containers/storage/overlay-containers/" +
-					strings.Repeat("0", 64) + "/userdata/secrets"})
-		}, RuleMounts, "mounts", Reject},
+		{"podman's init", func(s *specs.Spec) {
+			s.Mounts = append(s.Mounts, specs.Mount{Destination: "/run/podman-init",
+				Type: "bind", Source: "/usr/libexec/podman/catatonit",
+				Options: []string{"bind", "ro"}})
+		}, "", "", OK},
 		{"disk file system", func(s *specs.Spec) {
 			s.Mounts = append(s.Mounts, specs.Mount{Destination: "/mnt", Type: "ext4",
 				Source: "/dev/vda"})
@@ -301,6 +310,47 @@ func TestListedDeviceMustBeTheHostsNode(t *testing.T) {
 	spec.Linux.Devices[0] = specs.LinuxDevice{Path: "/dev/null", Type: "c", Major: 1, Minor: 3}
 	if decision := Evaluate(&Input{Spec: spec, Manifest: m}); decision.Action != OK {
 		t.Errorf("the host's /dev/null: %s; findings: %+v", decision.Action, notOK(decision))
+	}
+}
+
+func TestOtherContainersUserdata(t *testing.T) {
+	infra := "/run/containers/storage/overlay-containers/" + strings.Repeat("0", 64) +
+		"/userdata/"
+	cases := []struct {
+		destination string
+		id          string
+		action      Action
+	}{
+		{"/etc/hosts", testconfig.ContainerID, OK},
+		{"/run/secrets", testconfig.ContainerID, Reject},
+		{"/run/secrets", "", OK}, // precreate: checked again once the id is known
+	}
+	for _, tc := range cases {
+		spec := compliant(t)
+		spec.Mounts = append(spec.Mounts, specs.Mount{Destination: tc.destination,
+			Type: "bind", Source: infra + filepath.Base(tc.destination)})
+		decision := Evaluate(&Input{Spec: spec, Manifest: testconfig.Manifest(),
+			ContainerID: tc.id})
+		if decision.Action != tc.action {
+			t.Errorf("another container's file at %s, id %q: %s, want %s", tc.destination,
+				tc.id, decision.Action, tc.action)
+		}
+	}
+}
+
+func TestLowPortsNeedTheCapability(t *testing.T) {
+	m := testconfig.Manifest()
+	spec := compliant(t)
+	spec.Linux.Sysctl = map[string]string{"net.ipv4.ip_unprivileged_port_start": "80"}
+	if decision := Evaluate(&Input{Spec: spec, Manifest: m}); decision.Action != OK {
+		t.Errorf("with CAP_NET_BIND_SERVICE in the manifest: %s", decision.Action)
+	}
+
+	m.Security.Capabilities = nil
+	decision := Evaluate(&Input{Spec: spec, Manifest: m})
+	finding, ok := findingAt(decision, "linux.sysctl.net.ipv4.ip_unprivileged_port_start", Reject)
+	if !ok || finding.Rule != RuleSysctl {
+		t.Errorf("without the capability: findings %+v, want a sysctl rejection", notOK(decision))
 	}
 }
 
