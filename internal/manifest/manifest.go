@@ -52,7 +52,7 @@ type Security struct {
 type Capability struct {
 	// Name is the canonical name with the CAP_ prefix, such as CAP_NET_ADMIN.
 	Name string
-	// Reason is why the app needs the capability; every audit record carries it.
+	// Reason is the packager's reason for the capability; every audit record carries it.
 	Reason string
 }
 
@@ -68,7 +68,7 @@ type Volume struct {
 type Device struct {
 	// Path is the device's absolute path, such as /dev/net/tun.
 	Path string
-	// Reason is why the app needs the device; every audit record carries it.
+	// Reason is the packager's reason for the device; every audit record carries it.
 	Reason string
 }
 

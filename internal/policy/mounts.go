@@ -63,7 +63,7 @@ func mountType(mount specs.Mount) string {
 // the userdata directory of the pod's infra container.
 var sharedEngineFiles = []string{"/etc/hosts", "/etc/hostname", "/etc/resolv.conf", "/dev/shm"}
 
-// podmanInit is where podman --init mounts its init binary, catatonit.
+// podmanInit is the mount point of podman --init's init binary, catatonit.
 const podmanInit = "/run/podman-init"
 
 // allowedBind accepts a bind mount at one of the manifest's volume paths, of a
