@@ -16,20 +16,6 @@ import (
 	"github.com/seawall/seawall/internal/testconfig"
 )
 
-const electrsManifest = `manifest_version: 1
-id: electrs
-version: "0.10.5"
-image: registry.example/electrs:0.10.5
-security:
-  readonly_root: true
-  no_new_privileges: true
-  user: "1001:1001"
-  capabilities:
-    - name: NET_BIND_SERVICE
-      reason: serves the Electrum protocol on port 50001
-  seccomp_profile: default
-`
-
 // testNode writes a node configuration with the electrs manifest and returns
 // the configuration file and the decision log.
 func testNode(t *testing.T) (string, string) {
@@ -39,7 +25,7 @@ func testNode(t *testing.T) (string, string) {
 	if err := os.Mkdir(apps, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	write(t, filepath.Join(apps, "electrs.yaml"), electrsManifest)
+	write(t, filepath.Join(apps, "electrs.yaml"), testconfig.ManifestYAML)
 	log := filepath.Join(dir, "decisions.jsonl")
 	config := filepath.Join(dir, "config.yaml")
 	write(t, config, "manifests_dir: "+apps+"\ndecision_log: "+log+"\nsyslog_socket: \"\"\n")

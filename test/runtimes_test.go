@@ -1,12 +1,12 @@
 package e2e
 
 import (
-	"bufio"
 	"fmt"
 	"os"
-	"strings"
 	"sync/atomic"
 	"testing"
+
+	"github.com/seawall/seawall/internal/nodeconfig"
 )
 
 // ociRuntime is a real OCI runtime and how to start programs that use it.
@@ -29,7 +29,7 @@ func runtimes(t *testing.T) []ociRuntime {
 	t.Helper()
 	list := []ociRuntime{{name: "runc", path: requireTool(t, "runc")}}
 	crun := ociRuntime{name: "crun", path: requireTool(t, "crun")}
-	if hybridCgroups() {
+	if nodeconfig.HybridCgroups() {
 		requireTool(t, "unshare")
 		crun.prefix = hybridWorkaround
 	}
@@ -41,23 +41,6 @@ func (r ociRuntime) run(t *testing.T, name string, args ...string) (string, stri
 	t.Helper()
 	full := append(append(append([]string{}, r.prefix...), name), args...)
 	return command(t, nil, full[0], full[1:]...)
-}
-
-// hybridCgroups reports whether cgroup2 is mounted beside cgroup v1 controllers.
-func hybridCgroups() bool {
-	file, err := os.Open("/proc/self/mountinfo")
-	if err != nil {
-		return false
-	}
-	defer file.Close()
-	scanner := bufio.NewScanner(file)
-	for scanner.Scan() {
-		fields := strings.Fields(scanner.Text())
-		if len(fields) > 4 && fields[4] == "/sys/fs/cgroup/unified" {
-			return true
-		}
-	}
-	return false
 }
 
 var containerCounter atomic.Int64

@@ -16,23 +16,6 @@ import (
 	"github.com/seawall/seawall/internal/testconfig"
 )
 
-const electrsManifest = `manifest_version: 1
-id: electrs
-version: "0.10.5"
-image: registry.example/electrs:0.10.5
-security:
-  readonly_root: true
-  no_new_privileges: true
-  user: "1001:1001"
-  capabilities:
-    - name: NET_BIND_SERVICE
-      reason: serves the Electrum protocol on port 50001
-  seccomp_profile: default
-volumes:
-  - name: data
-    path: /data
-`
-
 // newEnforcer returns an enforcer over a temporary node with the electrs manifest.
 func newEnforcer(t testing.TB) *Enforcer {
 	t.Helper()
@@ -41,7 +24,7 @@ func newEnforcer(t testing.TB) *Enforcer {
 	if err := os.Mkdir(apps, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(apps, "electrs.yaml"), []byte(electrsManifest),
+	if err := os.WriteFile(filepath.Join(apps, "electrs.yaml"), []byte(testconfig.ManifestYAML),
 		0o644); err != nil {
 		t.Fatal(err)
 	}

@@ -1,7 +1,6 @@
 package install
 
 import (
-	"bufio"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -148,40 +147,14 @@ unmanaged: default
 default_user: "65534:65534"
 decision_log: %s
 syslog_socket: /dev/log
-`, p.apps, preferredRuntime(), p.decisionLog)
+`, p.apps, runtimeOrDefault(), p.decisionLog)
 }
 
-// preferredRuntime picks crun, else runc. crun 1.8 refuses hosts that mount
-// cgroup2 beside the v1 controllers, so on such hosts runc comes first.
-func preferredRuntime() string {
-	order := []string{"crun", "runc"}
-	if hybridCgroups() {
-		order = []string{"runc", "crun"}
-	}
-	for _, name := range order {
-		for _, dir := range []string{"/usr/bin", "/usr/sbin", "/usr/local/bin", "/usr/local/sbin"} {
-			path := filepath.Join(dir, name)
-			if info, err := os.Stat(path); err == nil && info.Mode().IsRegular() {
-				return path
-			}
-		}
+// runtimeOrDefault is the runtime a new node configuration names: the one
+// seawall would pick, or crun's usual path when none is installed yet.
+func runtimeOrDefault() string {
+	if runtime := nodeconfig.DefaultRuntime(); runtime != "" {
+		return runtime
 	}
 	return "/usr/bin/crun"
-}
-
-// hybridCgroups reports whether cgroup2 is mounted beside cgroup v1 controllers.
-func hybridCgroups() bool {
-	file, err := os.Open("/proc/self/mountinfo")
-	if err != nil {
-		return false
-	}
-	defer file.Close()
-	scanner := bufio.NewScanner(file)
-	for scanner.Scan() {
-		fields := strings.Fields(scanner.Text())
-		if len(fields) > 4 && fields[4] == "/sys/fs/cgroup/unified" {
-			return true
-		}
-	}
-	return false
 }

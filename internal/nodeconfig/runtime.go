@@ -1,9 +1,11 @@
 package nodeconfig
 
 import (
+	"bufio"
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 )
 
 // runtimeDirs are the directories searched for crun and runc when the
@@ -13,9 +15,9 @@ import (
 var runtimeDirs = []string{"/usr/bin", "/usr/sbin", "/usr/local/bin", "/usr/local/sbin", "/bin",
 	"/sbin"}
 
-// findRuntime checks the configured runtime, or picks crun and then runc from
-// runtimeDirs when none is configured. Finding neither leaves Runtime empty, so
-// that commands which never start a container still work; RealRuntime reports it.
+// findRuntime checks the configured runtime, or picks one with DefaultRuntime
+// when none is configured. Finding none leaves Runtime empty, so that commands
+// which never start a container still work; RealRuntime reports it.
 func (c *Config) findRuntime() error {
 	if c.Runtime != "" {
 		if !filepath.IsAbs(c.Runtime) {
@@ -24,17 +26,45 @@ func (c *Config) findRuntime() error {
 		}
 		return checkExecutable(c.Runtime)
 	}
+	c.Runtime = DefaultRuntime()
+	return nil
+}
 
-	for _, name := range []string{"crun", "runc"} {
+// DefaultRuntime returns crun, else runc, from runtimeDirs, or "" when neither
+// is there. On a host with a hybrid cgroup layout, which crun 1.8 refuses, runc
+// comes first.
+func DefaultRuntime() string {
+	order := []string{"crun", "runc"}
+	if HybridCgroups() {
+		order = []string{"runc", "crun"}
+	}
+	for _, name := range order {
 		for _, dir := range runtimeDirs {
 			candidate := filepath.Join(dir, name)
 			if checkExecutable(candidate) == nil {
-				c.Runtime = candidate
-				return nil
+				return candidate
 			}
 		}
 	}
-	return nil
+	return ""
+}
+
+// HybridCgroups reports whether cgroup2 is mounted at /sys/fs/cgroup/unified
+// beside the cgroup v1 controllers.
+func HybridCgroups() bool {
+	file, err := os.Open("/proc/self/mountinfo")
+	if err != nil {
+		return false
+	}
+	defer file.Close()
+	scanner := bufio.NewScanner(file)
+	for scanner.Scan() {
+		fields := strings.Fields(scanner.Text())
+		if len(fields) > 4 && fields[4] == "/sys/fs/cgroup/unified" {
+			return true
+		}
+	}
+	return false
 }
 
 // RealRuntime returns the runtime that seawall hands containers to.

@@ -56,6 +56,24 @@ func Encode(t testing.TB, spec *specs.Spec) []byte {
 	return data
 }
 
+// ManifestYAML is the manifest file of App that Manifest returns decoded.
+const ManifestYAML = `manifest_version: 1
+id: electrs
+version: "0.10.5"
+image: registry.example/electrs:0.10.5
+security:
+  readonly_root: true
+  no_new_privileges: true
+  user: "1001:1001"
+  capabilities:
+    - name: NET_BIND_SERVICE
+      reason: serves the Electrum protocol on port 50001
+  seccomp_profile: default
+volumes:
+  - name: data
+    path: /data
+`
+
 // Manifest returns a manifest for App that keeps CAP_NET_BIND_SERVICE and runs
 // as 1001:1001 with a read-only root and the default seccomp profile.
 func Manifest() *manifest.Manifest {
