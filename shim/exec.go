@@ -111,11 +111,11 @@ func containerBundle(runtime string, inv *Invocation) (string, error) {
 
 // enforceExecFlags evaluates the process that the exec flags describe and
 // rewrites the flags so that the runtime builds the tightened process. The user
-// and no-new-privs flags are always given explicitly: crun 1.8's exec, unlike
-// runc's, starts the process as uid 0 without no_new_privs unless the flags say
-// otherwise, whatever
-// the container's config says. A tightening that flags cannot express, because
-// the container's own process does not comply, rejects the exec.
+// and no-new-privs flags are always given explicitly, because crun 1.8's exec,
+// unlike runc's, starts the process as uid 0 without no_new_privs unless the
+// flags set them, whatever the container's config says. A tightening that flags
+// cannot express, because the container's own process does not comply, rejects
+// the exec.
 func enforceExecFlags(inv *Invocation, enforcer *enforce.Enforcer, req enforce.Request) error {
 	spec, err := ociconfig.DecodeSpec(req.Config)
 	if err != nil {

@@ -15,13 +15,19 @@ func seawallRuntime() string {
 	return filepath.Join(env.bin, "seawall-runtime")
 }
 
+// appBundle writes a bundle with a lax config of the test app that runs args.
+func appBundle(t *testing.T, args ...string) string {
+	t.Helper()
+	spec := laxSpec(t, env.rootfs, args...)
+	spec.Annotations = map[string]string{"org.archipelago.app": testAppID}
+	return bundle(t, spec)
+}
+
 func TestWrapperRunTightensLaxConfig(t *testing.T) {
 	for _, rt := range runtimes(t) {
 		t.Run(rt.name, func(t *testing.T) {
 			n := newNode(t, rt.path, "")
-			spec := laxSpec(t, env.rootfs, "sh", "-c", probeScript)
-			spec.Annotations = map[string]string{"org.archipelago.app": testAppID}
-			dir := bundle(t, spec)
+			dir := appBundle(t, "sh", "-c", probeScript)
 
 			stdout, stderr, err := rt.run(t, seawallRuntime(), "--seawall-config", n.config,
 				"run", "--bundle", dir, containerID("lax"))
@@ -65,9 +71,7 @@ func TestWrapperPassesCompliantConfigUntouched(t *testing.T) {
 	for _, rt := range runtimes(t) {
 		t.Run(rt.name, func(t *testing.T) {
 			n := newNode(t, rt.path, "")
-			spec := laxSpec(t, env.rootfs, "sh", "-c", probeScript)
-			spec.Annotations = map[string]string{"org.archipelago.app": testAppID}
-			dir := bundle(t, spec)
+			dir := appBundle(t, "sh", "-c", probeScript)
 			config := filepath.Join(dir, "config.json")
 
 			// The first run tightens the config in place; the second must find it

@@ -23,14 +23,8 @@ manifest file. Exits 0 when the container would start (as it is or tightened),
 `
 
 func runCheck(args []string, stdout, stderr io.Writer) int {
-	flags := flag.NewFlagSet("check", flag.ContinueOnError)
-	flags.SetOutput(stderr)
-	configFlag := flags.String("config", "", "node configuration `file`")
+	flags, configFlag := newFlags("check", checkUsage, stderr)
 	manifestFlag := flags.String("manifest", "", "evaluate against this manifest `file`")
-	flags.Usage = func() {
-		fmt.Fprint(stderr, checkUsage)
-		flags.PrintDefaults()
-	}
 	if code, done := parseFlags(flags, args); done {
 		return code
 	}
@@ -83,6 +77,19 @@ func checkEnforcer(configFlag, manifestFlag string) (*enforce.Enforcer, error) {
 		enforcer.Manifest = m
 	}
 	return enforcer, nil
+}
+
+// newFlags returns the flag set of a subcommand, with its usage text and the
+// --config flag that names the node configuration.
+func newFlags(name, usage string, stderr io.Writer) (*flag.FlagSet, *string) {
+	flags := flag.NewFlagSet(name, flag.ContinueOnError)
+	flags.SetOutput(stderr)
+	config := flags.String("config", "", "node configuration `file`")
+	flags.Usage = func() {
+		fmt.Fprint(stderr, usage)
+		flags.PrintDefaults()
+	}
+	return flags, config
 }
 
 // parseFlags parses args and reports whether the command is done, with its code.

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"flag"
 	"fmt"
 	"io"
 
@@ -19,13 +18,7 @@ and the fix. Exits 0 when a decision was found, 1 when none was, 2 on a usage er
 `
 
 func runExplain(args []string, stdout, stderr io.Writer) int {
-	flags := flag.NewFlagSet("explain", flag.ContinueOnError)
-	flags.SetOutput(stderr)
-	configFlag := flags.String("config", "", "node configuration `file`")
-	flags.Usage = func() {
-		fmt.Fprint(stderr, explainUsage)
-		flags.PrintDefaults()
-	}
+	flags, configFlag := newFlags("explain", explainUsage, stderr)
 	if code, done := parseFlags(flags, args); done {
 		return code
 	}

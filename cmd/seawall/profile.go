@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"flag"
 	"fmt"
 	"io"
 
@@ -21,15 +20,9 @@ manifest's settings reaches the runtime without changes.
 `
 
 func runProfile(args []string, stdout, stderr io.Writer) int {
-	flags := flag.NewFlagSet("profile", flag.ContinueOnError)
-	flags.SetOutput(stderr)
-	configFlag := flags.String("config", "", "node configuration `file`")
+	flags, configFlag := newFlags("profile", profileUsage, stderr)
 	app := flags.String("app", "", "the app `id`, looked up in the node's manifests directory")
 	manifestFlag := flags.String("manifest", "", "the manifest `file`")
-	flags.Usage = func() {
-		fmt.Fprint(stderr, profileUsage)
-		flags.PrintDefaults()
-	}
 	if code, done := parseFlags(flags, args); done {
 		return code
 	}

@@ -97,7 +97,7 @@ func (p paths) runtimePath() string {
 // hookFileName names the hook definition of a stage. Podman runs the hooks of a
 // stage in the order of their file names, and each precreate hook gets the
 // config the one before wrote. seawall's precreate hook is therefore named to
-// sort after the usual names, so that it sees the config the others leave.
+// sort after the usual names, so that it receives the config the others leave.
 func hookFileName(stage string) string {
 	if stage == "precreate" {
 		return "zz-seawall-precreate.json"

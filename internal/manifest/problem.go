@@ -19,7 +19,7 @@ type Problem struct {
 	// Key is the key path, such as security.capabilities[1].name, or "" when the
 	// problem concerns the whole file.
 	Key string
-	// Message is what is wrong, with the value at fault quoted.
+	// Message describes the problem and quotes the value at fault.
 	Message string
 	// Fix is the change that resolves the problem.
 	Fix string
